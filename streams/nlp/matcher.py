@@ -167,7 +167,9 @@ class WatchlistMatcher:
             return sorted(hits.values(), key=lambda h: h.start)
         return list(hits.values())
 
-    def _tag(self, text: str, tok: str, start: int, end: int, hits: dict[str, EntityHit], pending: list) -> None:
+    def _tag(
+        self, text: str, tok: str, start: int, end: int, hits: dict[str, EntityHit], pending: list
+    ) -> None:
         """An undeclared #hashtag or @handle (declared ones matched as exact forms)."""
         ix = self._ix
         body = tok[1:]
@@ -226,7 +228,9 @@ class WatchlistMatcher:
                         hits.setdefault(e, EntityHit(e, text[start:end], start, end))
                     return
 
-    def _resolve(self, text: str, toks: list[str], spans: list, hits: dict[str, EntityHit], pending: list) -> None:
+    def _resolve(
+        self, text: str, toks: list[str], spans: list, hits: dict[str, EntityHit], pending: list
+    ) -> None:
         """Keep ambiguous aliases whose entity's context rule is met."""
         words = set(toks)
         for tok, (_, s, e) in zip(toks, spans, strict=True):

@@ -123,6 +123,12 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def package(chart_dir: Path, dest: Path) -> Path:
+    """``helm package``: returns the .tgz path."""
+    helm = ensure_engine()
+    return Path(asyncio.run(helm.Package(helm.Configuration()).run(str(chart_dir), str(dest))))
+
+
 @dataclass
 class Rendered:
     release: dict[str, Any]

@@ -6,6 +6,7 @@ the chart promises."""
 from __future__ import annotations
 
 import json
+import tarfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
-from helm_engine import CHART, REPO, InstallFailed, Rendered, chart_copy, lint, render
+from helm_engine import CHART, REPO, InstallFailed, Rendered, chart_copy, lint, package, render
 from test_helm_values_schema import COMBINATIONS
 
 pytestmark = [pytest.mark.helm, pytest.mark.usefixtures("helm_engine")]
@@ -375,6 +376,21 @@ def test_prometheus_rule_follows_its_source(tmp_path: Path) -> None:
     broken = chart_copy(tmp_path / "b", files={"files/repwatch-rules.yaml": "- not a rule file\n"})
     with pytest.raises(InstallFailed, match="not a Prometheus rule file"):
         render({"prometheusRule": {"enabled": True}}, chart_dir=broken)
+
+
+def test_packaged_chart_carries_the_source_files(tmp_path: Path) -> None:
+    """`helm package` stores the content behind the symlinks; the .tgz renders the same."""
+    tgz = package(CHART, tmp_path)
+    with tarfile.open(tgz) as tar:
+        names = set(tar.getnames())
+        rules = tar.extractfile("repwatch/files/repwatch-rules.yaml")
+        assert rules is not None and rules.read().decode() == RULES.read_text()
+        for source in DASHBOARDS.glob("*.json"):
+            member = tar.extractfile(f"repwatch/files/dashboards/{source.name}")
+            assert member is not None and member.read().decode() == source.read_text()
+    assert "repwatch/values.schema.json" in names and "repwatch/templates/NOTES.txt" in names
+    values = {"prometheusRule": {"enabled": True}, "dashboards": {"enabled": True}}
+    assert render(values, chart_dir=tgz).manifests == render(values).manifests
 
 
 def _dashboard_configmaps(r: Rendered) -> dict[str, str]:

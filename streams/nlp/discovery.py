@@ -87,6 +87,7 @@ def short_shape(w: str) -> str:
 
 
 def _token_base(w: str) -> dict[str, str]:
+    w = w or "_"
     lw = w.lower()
     f: dict[str, str] = {}
     if _URL_RE.match(w):
@@ -218,6 +219,50 @@ class SpacyTags:
         return out
 
 
+# --------------------------------------------------------------------------- gazetteer
+
+DEFAULT_GAZETTEER = MODELS_DIR / "ner_gazetteer.tsv"
+
+
+class Gazetteer:
+    """Lower-cased phrase -> classes (e.g. FIRST, LAST, CITY, COUNTRY), matched
+    longest-first on tokens (``#``/``@`` stripped); yields ``g=B-CLASS`` / ``g=I-CLASS``."""
+
+    def __init__(self, entries: dict[tuple[str, ...], set[str]]) -> None:
+        self.entries = entries
+        self.max_len = max((len(k) for k in entries), default=0)
+
+    @classmethod
+    def load(cls, path: Path | str) -> Gazetteer:
+        entries: dict[tuple[str, ...], set[str]] = {}
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if not line.strip() or line.startswith("#"):
+                    continue
+                phrase, classes = line.rstrip("\n").split("\t")
+                entries.setdefault(tuple(phrase.split(" ")), set()).update(classes.split(","))
+        return cls(entries)
+
+    def tag(self, tokens: Sequence[str]) -> list[list[str]]:
+        low = [t.lstrip("#@").lower() if len(t) > 1 else t.lower() for t in tokens]
+        out: list[list[str]] = [[] for _ in tokens]
+        n = len(low)
+        i = 0
+        while i < n:
+            step = 1
+            for ln in range(min(self.max_len, n - i), 0, -1):
+                classes = self.entries.get(tuple(low[i : i + ln]))
+                if classes:
+                    for c in sorted(classes):
+                        out[i].append("g=B-" + c)
+                        for j in range(i + 1, i + ln):
+                            out[j].append("g=I-" + c)
+                    step = ln
+                    break
+            i += step
+        return out
+
+
 # --------------------------------------------------------------------------- spans
 
 
@@ -246,6 +291,20 @@ def normalise_surface(surface: str) -> str:
 # --------------------------------------------------------------------------- tagger
 
 
+def combine_aux(
+    docs: Sequence[Sequence[str]], spacy_tags: list[list[list[str]]] | None, gaz: Gazetteer | None
+) -> list[list[list[str]]] | None:
+    """Per-token extra features: spaCy tags and/or gazetteer classes."""
+    if spacy_tags is None and gaz is None:
+        return None
+    aux = spacy_tags if spacy_tags is not None else [[[] for _ in d] for d in docs]
+    if gaz is not None:
+        for toks, ax in zip(docs, aux, strict=True):
+            for feats, g in zip(ax, gaz.tag(toks), strict=True):
+                feats.extend(g)
+    return aux
+
+
 class CrfDiscoverer:
     """Tags tokens with WNUT-17 BIO labels and returns discovered entities."""
 
@@ -260,6 +319,8 @@ class CrfDiscoverer:
         meta = self._read_meta(path)
         self.uses_spacy = meta.get("aux") == "spacy"
         self._spacy: SpacyTags | None = SpacyTags() if self.uses_spacy else None
+        gaz = meta.get("gazetteer")
+        self._gaz = Gazetteer.load(path.parent / gaz) if gaz else None
         self._exclude = {normalise_surface(k) for k in exclude_keys}
         self._exclude.discard("")
 
@@ -274,7 +335,13 @@ class CrfDiscoverer:
 
     def tag_tokens(self, docs: Sequence[Sequence[str]]) -> list[list[str]]:
         """BIO tags for pre-tokenised documents."""
-        aux = self._spacy.tag(docs) if self._spacy is not None else None
+        return self.tag_tokens_with_aux(docs, self._spacy.tag(docs) if self._spacy is not None else None)
+
+    def tag_tokens_with_aux(
+        self, docs: Sequence[Sequence[str]], spacy_tags: list[list[list[str]]] | None
+    ) -> list[list[str]]:
+        """Like :meth:`tag_tokens` with the spaCy pass already done (``None`` if unused)."""
+        aux = combine_aux(docs, spacy_tags, self._gaz)
         out = []
         for i, toks in enumerate(docs):
             if not toks:

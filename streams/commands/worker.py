@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    logging.getLogger("kafka").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
     logging.getLogger("repwatch").info("settings: %s", settings.safe_dump())
     created = ensure_topics(settings, [settings.input_topic, settings.risk_topic, settings.dlq_topic])
     if created:

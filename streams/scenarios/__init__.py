@@ -106,11 +106,13 @@ class _Gen:
                 break
             self.emit(t, T.distractor(r), [])
 
-    def wave(self, entity: str, onset: datetime, *, peak_per_hour: float, doubling_min: float,
-             ramp_hours: float, decay_hours: float, kind: str, end: datetime) -> None:
-        """A crowd wave: exponential growth to a peak, then exponential decay."""
+    def wave(self, entity: str, onset: datetime, *, start_per_hour: float, peak_per_hour: float,
+             doubling_min: float, decay_hours: float, kind: str, end: datetime) -> None:
+        """A crowd wave: from ``start_per_hour`` at onset (the story breaks), doubling every
+        ``doubling_min`` minutes up to the peak, then exponential decay."""
         r = self.rng
-        base = peak_per_hour / (2 ** (ramp_hours * 60 / doubling_min))
+        base = start_per_hour
+        ramp_hours = math.log2(peak_per_hour / start_per_hour) * doubling_min / 60
         t = onset
         while t < end:
             dt_h = (t - onset).total_seconds() / 3600
@@ -127,17 +129,17 @@ class _Gen:
 
 
 def _kindle(g: _Gen, onset: datetime, end: datetime) -> None:
-    g.wave("amazon-kindle", onset, peak_per_hour=1800, doubling_min=25, ramp_hours=3.5,
+    g.wave("amazon-kindle", onset, start_per_hour=60, peak_per_hour=1500, doubling_min=15,
            decay_hours=5, kind="kindle", end=end)
 
 
 def _united(g: _Gen, onset: datetime, end: datetime) -> None:
-    g.wave("united-airlines", onset, peak_per_hour=1400, doubling_min=30, ramp_hours=4,
+    g.wave("united-airlines", onset, start_per_hour=40, peak_per_hour=1200, doubling_min=20,
            decay_hours=6, kind="united", end=end)
 
 
 def _sonos(g: _Gen, onset: datetime, end: datetime) -> None:
-    g.wave("sonos", onset, peak_per_hour=1600, doubling_min=25, ramp_hours=3.5,
+    g.wave("sonos", onset, start_per_hour=60, peak_per_hour=1500, doubling_min=15,
            decay_hours=5, kind="sonos", end=end)
 
 

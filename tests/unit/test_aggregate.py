@@ -1,0 +1,132 @@
+"""Pure aggregation: de-duplication, lateness, watermarks, bucket closing, events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from detectors import SurgeDetector
+from streams.aggregate import (
+    AggConfig,
+    EntityInfo,
+    apply_partial,
+    close_ready,
+    merge_watermark,
+    new_entity_state,
+)
+from streams.enrich import WatermarkTracker, build_partials, id_hash, normalise_text
+from streams.nlp import Sentiment
+from streams.schemas import Author, Mention
+
+T0 = int(datetime(2009, 7, 17, 12, 0, tzinfo=UTC).timestamp())
+CFG = AggConfig(bucket_seconds=300, allowed_lateness=600)
+INFO = EntityInfo(name="Amazon Kindle", team="comms-retail")
+
+
+def row(mid: str, author: str = "a", label: int = -1, followers: int = 10, text: str = "bad") -> list:
+    return [id_hash(mid), author, "@" + author, label, followers, id_hash(text) if label < 0 else 0]
+
+
+def partial(bucket: int, rows: list, ev: list | None = None) -> dict:
+    return {"k": "p", "e": "amazon-kindle", "b": bucket, "r": rows, "ev": ev or []}
+
+
+def test_duplicates_count_once_across_partials() -> None:
+    st = new_entity_state("amazon-kindle")
+    s1 = apply_partial(st, partial(T0, [row("m1"), row("m2", "b", 1)]), CFG)
+    s2 = apply_partial(st, partial(T0, [row("m1"), row("m3", "c", 0)]), CFG)  # m1 re-delivered
+    b = st["open"][str(T0)]
+    assert (s1.applied, s2.applied, s2.duplicates) == (2, 1, 1)
+    assert (b["n"], b["neg"], b["pos"], b["neu"]) == (3, 1, 1, 1)
+
+
+def test_events_after_close_are_late_and_dropped() -> None:
+    st = new_entity_state("amazon-kindle")
+    apply_partial(st, partial(T0, [row("m1")]), CFG)
+    close_ready(st, T0 + 300, CFG, SurgeDetector(), INFO)
+    assert st["closed"] == T0 + 300
+    stats = apply_partial(st, partial(T0, [row("m9")]), CFG)
+    assert stats.late == 1 and str(T0) not in st["open"]
+    assert apply_partial(st, partial(T0 + 300, [row("m10")]), CFG).applied == 1  # next bucket still open
+
+
+def test_close_emits_empty_buckets_for_gaps_in_order() -> None:
+    st = new_entity_state("amazon-kindle")
+    apply_partial(st, partial(T0, [row("m1")]), CFG)
+    apply_partial(st, partial(T0 + 900, [row("m2")]), CFG)
+    closed = close_ready(st, T0 + 1200, CFG, SurgeDetector(), INFO)
+    assert [int(c.bucket.start.timestamp()) - T0 for c in closed] == [0, 300, 600, 900]
+    assert [c.bucket.volume for c in closed] == [1, 0, 0, 1]
+    assert st["open"] == {} and st["closed"] == T0 + 1200
+
+
+def test_bucket_summary_counts_authors_and_copy_paste() -> None:
+    st = new_entity_state("amazon-kindle")
+    rows = [row(f"m{i}", author=f"bot{i % 2}", text="same text") for i in range(10)] + [row("x", "human", text="other")]
+    apply_partial(st, partial(T0, rows), CFG)
+    (c,) = close_ready(st, T0 + 300, CFG, SurgeDetector(), INFO)
+    b = c.bucket
+    assert (b.volume, b.unique_authors, b.top_author_count, b.unique_negative_texts) == (11, 3, 5, 2)
+
+
+def test_evidence_is_top_reach_negative_posts_independent_of_arrival_order() -> None:
+    def ev(mid: str, f: int) -> dict:
+        return {"id": mid, "h": "@" + mid, "t": f"kindle deleted my books {mid}", "u": None, "f": f,
+                "c": "2009-07-17T12:01:00+00:00"}
+
+    posts = [("a", 5), ("b", 500), ("c", 50), ("d", 500)]
+    orders = [posts, list(reversed(posts))]
+    results = []
+    for order in orders:
+        st = new_entity_state("amazon-kindle")
+        for mid, f in order:
+            apply_partial(st, partial(T0, [row(mid, followers=f)], [ev(mid, f)]), CFG)
+        results.append([e["id"] for e in st["open"][str(T0)]["ev"]])
+    assert results[0] == results[1] == ["b", "d", "c", "a"]
+
+
+def test_watermark_is_min_over_active_sources_and_max_when_all_idle() -> None:
+    meta: dict = {}
+    assert merge_watermark(meta, {"src": {"s0": 1000.0, "s1": 400.0}, "idle": []}, 100) == 300.0
+    assert merge_watermark(meta, {"src": {"s0": 1100.0}, "idle": []}, 100) == 300.0  # s1 holds it back
+    assert merge_watermark(meta, {"src": {"s1": 900.0}, "idle": []}, 100) == 800.0
+    assert merge_watermark(meta, {"src": {}, "idle": ["s0", "s1"]}, 100) == 1000.0  # input went quiet
+    # watermarks never go backwards
+    assert merge_watermark(meta, {"src": {"s0": 50.0}, "idle": []}, 100) == 1000.0
+
+
+def test_tracker_reports_idle_sources_by_wall_time() -> None:
+    now = [0.0]
+    tr = WatermarkTracker(idle_after=5, clock=lambda: now[0])
+    tr.observe("mentions/0", 100.0)
+    tr.observe("mentions/1", 50.0)
+    now[0] = 3
+    tr.observe("mentions/1", 60.0)
+    now[0] = 6
+    assert tr.tick() == {"k": "w", "src": {"mentions/0": 100.0, "mentions/1": 60.0}, "idle": ["mentions/0"]}
+
+
+def _mention(mid: str, text: str, minute: int) -> Mention:
+    return Mention(
+        id=mid, platform="twitter", author=Author(id="u" + mid, handle="@u" + mid, followers=3), text=text,
+        created_at=datetime(2009, 7, 17, 12, minute, tzinfo=UTC),
+    )
+
+
+def test_build_partials_groups_per_entity_and_bucket() -> None:
+    from streams.enrich import EnrichedMention
+    from streams.nlp import EntityHit
+
+    hits = (EntityHit("amazon-kindle", "kindle", 0, 6),)
+    ems = [
+        EnrichedMention(_mention(str(i), "kindle bad", i * 2), hits, Sentiment(-1, -0.5), 0.0)
+        for i in range(6)
+    ]
+    ems = [EnrichedMention(e.mention, e.entities, e.sentiment, e.mention.created_at.timestamp()) for e in ems]
+    parts = build_partials(ems, 300)
+    assert sorted((p["e"], p["b"] - T0, len(p["r"])) for p in parts) == [
+        ("amazon-kindle", 0, 3), ("amazon-kindle", 300, 2), ("amazon-kindle", 600, 1)
+    ]
+
+
+def test_normalise_text_collapses_copy_paste_variants() -> None:
+    assert normalise_text("Tesla is a FRAUD!! http://bit.ly/x @bob") == "tesla is a fraud"

@@ -183,7 +183,7 @@ def close_ready(
     out: list[Closed] = []
     open_starts = sorted(int(k) for k in state["open"])
     start = state["closed"] if state["closed"] is not None else (open_starts[0] if open_starts else None)
-    if start is None:
+    if start is None or start + w > horizon:
         return out
     det_state = detector.new_state() if state["det"] is None else DetectorState.from_dict(state["det"])
     changed = False

@@ -314,10 +314,14 @@ class Pipeline:
                     self.meta[meta_key] = meta
         else:
             meta = self.meta.get(meta_key) or {}
-            before = meta.get("wm")
+            before = (meta.get("wm"), meta.get("idle"), meta.get("src"))
             horizon = merge_watermark(meta, msg, self.cfg.allowed_lateness)
-            self.meta[meta_key] = meta
-            if horizon is not None and meta.get("wm") != before:
+            if (meta.get("wm"), meta.get("idle"), meta.get("src")) != before:
+                self.meta[meta_key] = meta
+            if horizon is not None:
+                # Close on every tick, not only when the watermark moved: after a crash
+                # between the meta and the entity-state changelog writes, the re-delivered
+                # tick must still close what is due (close_ready is a no-op otherwise).
                 await self._close(meta, horizon)
                 m.watermark.labels(stage="aggregate").set(meta["wm"])
         ts_ms = event.message.timestamp

@@ -4,6 +4,7 @@ embedded broker are used (create/list topics; see ../shared/BROKER.md)."""
 
 from __future__ import annotations
 
+import logging
 import ssl
 from typing import Any
 
@@ -45,6 +46,17 @@ def ensure_topics(settings: Settings, names: list[str], timeout: float = 15.0) -
     """Create the topics that don't exist yet; return the ones created.
 
     Raises :class:`BrokerError` naming RRM_KAFKA_BOOTSTRAP when the broker can't be reached."""
+    # kafka-python logs every reconnect attempt at ERROR; the one error we raise says it all.
+    klog = logging.getLogger("kafka")
+    level = klog.level
+    klog.setLevel(logging.CRITICAL)
+    try:
+        return _ensure_topics(settings, names, timeout)
+    finally:
+        klog.setLevel(level)
+
+
+def _ensure_topics(settings: Settings, names: list[str], timeout: float) -> list[str]:
     from kafka.admin import KafkaAdminClient, NewTopic
     from kafka.errors import KafkaError, TopicAlreadyExistsError
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -103,11 +102,17 @@ class Featurizer:
     """
 
     def __init__(self, lexicon: dict[str, float], vocab_words: Iterable[str] = (),
-                 char_ngrams: tuple[int, int] = (3, 5), word_bigrams: bool = True) -> None:
+                 char_ngrams: tuple[int, int] = (0, 0), word_bigrams: bool = True,
+                 vader: bool = True) -> None:
         self.lexicon = lexicon
         self.vocab_words = frozenset(vocab_words) | frozenset(lexicon)
         self.char_lo, self.char_hi = char_ngrams
         self.word_bigrams = word_bigrams
+        self._vader: Any = None
+        if vader:
+            from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+            self._vader = SentimentIntensityAnalyzer()
 
     # -- pieces ------------------------------------------------------------
     def _unelongate(self, w: str) -> str:
@@ -122,7 +127,9 @@ class Featurizer:
 
     def tokens(self, text: str) -> tuple[list[str], list[str], list[float]]:
         """Normalised tokens (negation-marked), flag features, and per-token lexicon valences."""
-        text = clean_text(text)
+        return self._tokens(clean_text(text))
+
+    def _tokens(self, text: str) -> tuple[list[str], list[str], list[float]]:
         toks: list[str] = []
         flags: list[str] = []
         vals: list[float] = []
@@ -203,7 +210,9 @@ class Featurizer:
         return toks, flags, vals
 
     def features(self, text: str) -> list[str]:
-        toks, flags, vals = self.tokens(text)
+        """Feature strings of one text (repeats count: they become sub-linear term frequencies)."""
+        text = clean_text(text)
+        toks, flags, vals = self._tokens(text)
         feats = list(toks)
         if self.word_bigrams:
             prev = "<s>"
@@ -223,6 +232,12 @@ class Featurizer:
         if toks and vals:
             last = next((v for v in reversed(vals) if v), 0.0)
             feats.append("llast+" if last > 0 else "llast-" if last < 0 else "llast0")
+        if self._vader is not None:
+            # VADER's rule-based scores (intensifiers, "but", caps, punctuation) as binned features
+            v = self._vader.polarity_scores(text)
+            feats.append(f"vc{round(v['compound'] * 5)}")
+            feats.append(f"vp{round(v['pos'] * 5)}")
+            feats.append(f"vn{round(v['neg'] * 5)}")
         if self.char_hi:
             s = " " + " ".join(t for t in toks if t[0] != "<") + " "
             lo, hi = self.char_lo, self.char_hi
@@ -278,7 +293,7 @@ class LinearScorer:
         self.meta = meta
         self._index: dict[str, int] = {f: i for i, f in enumerate(features)}
         self.featurizer = Featurizer(lexicon, meta.get("vocab_words", ()),
-                                     tuple(meta["char_ngrams"]), meta["word_bigrams"])
+                                     tuple(meta["char_ngrams"]), meta["word_bigrams"], meta["vader"])
         self._np = np
 
     def _rows(self, texts: Sequence[str]) -> tuple[Any, Any, Any]:
@@ -374,4 +389,4 @@ def label_name(label: int) -> str:
 
 
 __all__ = ["CLASSES", "Featurizer", "LinearScorer", "VaderScorer", "clean_text", "load_scorer",
-           "normalise_for_dedupe", "vader_lexicon", "math"]
+           "normalise_for_dedupe", "vader_lexicon"]

@@ -81,7 +81,7 @@ class Settings(BaseSettings):
         600, ge=0, le=86400, description="Late events within this much event time still count."
     )
     max_future_skew_seconds: int = Field(
-        300, ge=0, description="Event times further ahead of the watermark are clamped and counted."
+        300, ge=0, description="Event times further ahead of the worker clock are clamped to it and counted."
     )
     batch_size: int = Field(500, ge=1, le=100000, description="Max mentions per enrichment batch.")
     batch_timeout_seconds: float = Field(0.5, gt=0, le=60, description="Max wait to fill a batch.")
@@ -145,3 +145,21 @@ def load_settings(**overrides: object) -> Settings:
             shown = "" if "password" in field or isinstance(value, (dict, list)) else f" (got {value!r})"
             lines.append(f"{var}: {err['msg']}{shown}")
         raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from None
+
+
+def settings_markdown() -> str:
+    """The configuration reference table (README), generated from the model."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, f in Settings.model_fields.items():
+        default = f.default
+        if isinstance(default, Enum):
+            default = default.value
+        if name == "watchlist":
+            default = "built-in `streams/data/watchlist.yaml`"
+        shown = "—" if default is None else f"`{default}`" if not str(default).startswith("built-in") else default
+        rows.append(f"| `{ENV_PREFIX}{name.upper()}` | {shown} | {f.description or ''} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":  # python -m streams.settings  → README configuration table
+    print(settings_markdown())

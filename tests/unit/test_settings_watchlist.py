@@ -70,3 +70,10 @@ def test_bad_watchlist_names_entry_and_field(text: str, needle: str) -> None:
 def test_missing_watchlist_file(tmp_path: Path) -> None:
     with pytest.raises(WatchlistError, match="not found"):
         load_watchlist(tmp_path / "nope.yaml")
+
+
+def test_readme_configuration_reference_is_current() -> None:
+    from streams.settings import settings_markdown
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert settings_markdown() in readme, "README configuration table is stale: run `python -m streams.settings`"

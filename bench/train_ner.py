@@ -21,7 +21,14 @@ from pathlib import Path
 import pycrfsuite
 
 from bench.entities_data import Doc, data_dir, entity_prf, format_prf, load_btc, load_wnut
-from streams.nlp.discovery import DEFAULT_GAZETTEER, DEFAULT_MODEL, Gazetteer, SpacyTags, doc_features
+from streams.nlp.discovery import (
+    DEFAULT_GAZETTEER,
+    DEFAULT_MODEL,
+    Gazetteer,
+    SpacyTags,
+    crf_decode,
+    doc_features,
+)
 
 CACHE = Path("/tmp/repwatch-ner-aux-cache.pkl")
 
@@ -133,7 +140,10 @@ def to_coarse(tags: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--mode", choices=["tune", "final"], default="tune")
+    ap.add_argument("--mode", choices=["tune", "threshold", "final"], default="tune",
+                    help="'threshold': score o_threshold values with the last tune-mode model")
+    ap.add_argument("--o-threshold", type=float, default=None,
+                    help="final mode: decode with per-token marginals, O only if P(O) >= this")
     ap.add_argument("--aux", choices=["none", "spacy"], default="spacy")
     ap.add_argument("--btc", choices=["none", "perloc", "corporation", "group"], default="corporation",
                     help="use BTC train, mapping its ORG to this WNUT type ('none': skip BTC, "
@@ -152,6 +162,27 @@ def main(argv: list[str] | None = None) -> int:
         build_gazetteer(DEFAULT_GAZETTEER if args.mode == "final" else Path("/tmp/repwatch-ner-gaz.tsv"))
         gaz = Gazetteer.load(DEFAULT_GAZETTEER if args.mode == "final" else "/tmp/repwatch-ner-gaz.tsv")
     t0 = time.perf_counter()
+    if args.mode == "threshold":
+        # o_threshold chosen by the same selection score, on the last tune-mode model
+        held = [d for i, d in enumerate(wnut) if i % 5 == 0]
+        tagger = pycrfsuite.Tagger()
+        tagger.open("/tmp/repwatch-ner-tune.crfsuite")
+        labels = [lb for lb in tagger.labels() if lb != "O"]
+        sets = []
+        for docs, coarse in ((held, False), (lowercased(held), False), (load_btc("dev", org_as="ORG"), True)):
+            feats = [doc_features(toks, ax) for (toks, _), ax in zip(docs, aux_tags(docs, args.aux, gaz), strict=True)]
+            sets.append((docs, feats, coarse))
+        for thr in (None, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95):
+            scores = []
+            for docs, feats, coarse in sets:
+                pred = [crf_decode(tagger, f, labels, thr) if f else [] for f in feats]
+                gold = [d[1] for d in docs]
+                if coarse:
+                    gold, pred = [to_coarse(g) for g in gold], [to_coarse(p) for p in pred]
+                scores.append(entity_prf(gold, pred)["ALL"]["f1"])
+            print(f"o_threshold={thr}: SELECTION SCORE {sum(scores) / len(scores):.1f}  "
+                  f"({' / '.join(f'{x:.1f}' for x in scores)})", flush=True)
+        return 0
     if args.mode == "tune":
         # Selection score (fixed before comparing configurations): mean entity F1 of
         # (a) the WNUT-17 train tune fold, (b) the same fold lower-cased, (c) BTC dev
@@ -189,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         "aux": args.aux,
         "gazetteer": DEFAULT_GAZETTEER.name if args.gaz else None,
         "case_augmentation": args.case_aug,
+        "o_threshold": args.o_threshold,
         "params": {"c1": args.c1, "c2": args.c2, "max_iterations": args.max_iter, "btc_org_as": args.btc},
         "trained_on": {f.name: hashlib.sha256(f.read_bytes()).hexdigest()[:16] for f in files},
         "documents": len(docs),

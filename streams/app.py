@@ -123,7 +123,7 @@ class Pipeline:
         self.enricher = enricher or Enricher(
             build_matcher(watchlist),
             build_sentiment(settings.sentiment_model),
-            build_discoverer(settings.ner == "on"),
+            build_discoverer(settings.ner == "on", watchlist),
         )
         self.cfg = AggConfig(
             bucket_seconds=settings.bucket_seconds,

@@ -100,7 +100,12 @@ class Enricher:
         if self.discoverer is not None:
             for found, extra in zip(hits, self.discoverer.discover_batch(texts), strict=True):
                 known = {h.entity_id for h in found}
-                found.extend(h for h in extra if h.entity_id not in known)
+                spans = [(h.start, h.end) for h in found]
+                # a discovery overlapping a watchlist hit is the same thing seen twice
+                found.extend(
+                    h for h in extra
+                    if h.entity_id not in known and not any(h.start < e and s < h.end for s, e in spans)
+                )
         # Score sentiment only where it is needed: mentions of some entity.
         idx = [i for i, h in enumerate(hits) if h]
         scores = self.scorer.score_batch([texts[i] for i in idx]) if idx else []

@@ -81,7 +81,7 @@ class OfflinePipeline:
         self.enricher = enricher or Enricher(
             build_matcher(self.watchlist),
             build_sentiment(settings.sentiment_model),
-            build_discoverer(settings.ner == "on"),
+            build_discoverer(settings.ner == "on", self.watchlist),
         )
         self.cfg = AggConfig(
             bucket_seconds=settings.bucket_seconds,

@@ -69,9 +69,11 @@ def build_sentiment(name: str = "default") -> SentimentScorer:
     return load_scorer(name)
 
 
-def build_discoverer(enabled: bool) -> EntityDiscoverer | None:
+def build_discoverer(enabled: bool, watchlist: Watchlist | None = None) -> EntityDiscoverer | None:
+    """The NER discovery tagger, or None when disabled; discoveries equal to a
+    watchlist name are dropped when the watchlist is given."""
     if not enabled:
         return None
     from streams.nlp.discovery import load_discoverer
 
-    return load_discoverer()
+    return load_discoverer(watchlist)

@@ -1,0 +1,94 @@
+"""The Faust agents in-process with ``agent.test_context()`` (no broker): thin wrappers
+around the pure code, with sends captured."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from streams.app import Pipeline
+from streams.enrich import id_hash
+from streams.settings import DEFAULT_WATCHLIST, load_settings
+from streams.watchlist import load_watchlist
+
+T0 = 1247824800  # 2009-07-17T10:00:00Z
+
+
+def mention(mid: str, text: str, minute: int = 0) -> bytes:
+    return json.dumps({
+        "id": mid, "platform": "twitter", "author": {"id": "a" + mid, "handle": "@a" + mid, "followers": 5},
+        "text": text, "created_at": f"2009-07-17T10:{minute:02d}:00Z",
+    }).encode()
+
+
+def pipeline(monkeypatch: pytest.MonkeyPatch) -> tuple[Pipeline, dict[str, list[dict[str, Any]]]]:
+    p = Pipeline(load_settings(sentiment_model="vader"), load_watchlist(DEFAULT_WATCHLIST))
+    app = p.app
+    app.finalize()
+    app.conf.store = "memory://"
+    app.flow_control.resume()
+    sent: dict[str, list[dict[str, Any]]] = {"entity": [], "dlq": [], "risk": []}
+
+    def capture(name: str):
+        async def send(*args: Any, **kwargs: Any) -> asyncio.Future:
+            sent[name].append(kwargs)
+            fut = asyncio.get_running_loop().create_future()
+            fut.set_result(None)
+            return fut
+        return send
+
+    monkeypatch.setattr(p.entity_topic, "send", capture("entity"))
+    monkeypatch.setattr(p.dlq_topic, "send", capture("dlq"))
+    monkeypatch.setattr(p.risk_topic, "send", capture("risk"))
+    return p, sent
+
+
+def test_enrich_agent_sends_partials_ticks_and_dead_letters(monkeypatch: pytest.MonkeyPatch) -> None:
+    p, sent = pipeline(monkeypatch)
+
+    async def run() -> None:
+        async with p.app.agents["enrich"].test_context() as agent:
+            await agent.put(mention("1", "my kindle is broken, terrible"))
+            await agent.put(mention("1", "my kindle is broken, terrible"))  # duplicate id
+            await agent.put(b"\xff\xfe")
+            await agent.put(mention("2", "lovely weather"))  # matches nothing
+            await asyncio.sleep(p.settings.batch_timeout_seconds + 0.5)
+
+    asyncio.run(run())
+    partials = [s["value"] for s in sent["entity"] if s["value"]["k"] == "p"]
+    ticks = [s for s in sent["entity"] if s["value"]["k"] == "w"]
+    assert [(x["e"], len(x["r"])) for x in partials] == [("amazon-kindle", 1)]
+    assert sorted(t["partition"] for t in ticks)[:4] == [0, 1, 2, 3]
+    assert [json.loads(d["value"])["reason"] for d in sent["dlq"]] == ["invalid_utf8"]
+    reg = p.metrics.registry
+    assert reg.get_sample_value("repwatch_mentions_processed_total") == 2  # ids 1 and 2, once each
+    assert reg.get_sample_value("repwatch_mentions_duplicate_total", {"stage": "enrich"}) == 1
+    assert reg.get_sample_value("repwatch_mentions_rejected_total", {"reason": "invalid_utf8"}) == 1
+
+
+def test_aggregate_agent_closes_on_ticks_and_dedups(monkeypatch: pytest.MonkeyPatch) -> None:
+    p, sent = pipeline(monkeypatch)
+
+    def partial(i: int) -> dict:
+        return {"k": "p", "e": "amazon-kindle", "b": T0 + 300 * i, "ev": [],
+                "r": [[id_hash(f"m{i}-{j}"), f"a{j}", "@a", -1 if j < 2 else 1, 3, j] for j in range(4)]}
+
+    async def run() -> None:
+        async with p.app.agents["aggregate"].test_context() as agent:
+            for i in range(30):
+                await agent.put(partial(i), key=b"amazon-kindle", partition=0)
+            await agent.put(partial(3), key=b"amazon-kindle", partition=0)  # re-delivered partial
+            await agent.put({"k": "w", "src": {"mentions/0": T0 + 300 * 20 + 600}, "idle": []}, partition=0)
+            await agent.put(partial(5), key=b"amazon-kindle", partition=0)  # its bucket is closed now: late
+
+    asyncio.run(run())
+    reg = p.metrics.registry
+    assert reg.get_sample_value("repwatch_buckets_closed_total") == 20
+    assert reg.get_sample_value("repwatch_mentions_duplicate_total", {"stage": "aggregate"}) == 4
+    assert reg.get_sample_value("repwatch_mentions_late_dropped_total") == 4
+    state = p.entities["amazon-kindle"]
+    assert state["closed"] == T0 + 300 * 20 and len(state["open"]) == 10
+    assert reg.get_sample_value("repwatch_entity_mentions", {"entity": "amazon-kindle", "team": "comms-retail"}) == 4

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 PROBATION_PERCENT = 0.15
 
@@ -64,8 +65,7 @@ def probationary_length(rows: int, percent: float = PROBATION_PERCENT) -> float:
     return min(math.floor(percent * rows), percent * 5000)
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One scored row: its anomaly score, sweep score and window (None outside windows)."""
 
     index: int
@@ -237,17 +237,12 @@ class Corpus:
 
 # --- reading NAB's file layout ------------------------------------------------------
 
-_TS_FORMATS = ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S")
-
-
 def parse_timestamp(text: str) -> datetime:
     """NAB timestamps are naive ``YYYY-mm-dd HH:MM:SS[.ffffff]``; they are UTC."""
-    for fmt in _TS_FORMATS:
-        try:
-            return datetime.strptime(text.strip(), fmt)
-        except ValueError:
-            continue
-    raise ValueError(f"not a NAB timestamp: {text!r}")
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"not a NAB timestamp: {text!r}") from None
 
 
 def read_series(path: Path, column: str = "value") -> tuple[list[datetime], list[float]]:

@@ -1,0 +1,1 @@
+"""Offline evaluation of the detectors: NAB scoring, backtests and labelled scenarios."""

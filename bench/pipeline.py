@@ -88,6 +88,9 @@ def stages(scenario: str, runs: int, sentiment: str) -> list[tuple[str, list[flo
     t_total = timeit(close, runs)
     t_agg = rows[-1][1]
     rows.append(("close buckets (detector + events)", [a - b for a, b in zip(t_total, t_agg, strict=True)], nb, "bucket"))
+    n_partials = sum(len(b) for b in partials)
+    print(f"shuffle records: {n_partials:,} partials for {len(enriched):,} matched mentions in batches of 500 "
+          f"({len(enriched) / n_partials:.1f} mentions per record), plus one tick per entity partition per batch\n")
     return rows
 
 
@@ -126,6 +129,7 @@ def end_to_end(scenario: str, runs: int, env_extra: dict[str, str]) -> list[dict
                         except BufferError:
                             p.poll(0.05)
                 p.flush(60)
+                del p  # let librdkafka close before the broker stops
                 t_produced = time.monotonic() - t0
                 processed_at = None
                 while time.monotonic() - t0 < 600:

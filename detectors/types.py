@@ -102,6 +102,10 @@ class Assessment:
     reasons: tuple[str, ...] = ()
     incident_id: str | None = None
     transition: Transition | None = None
+    #: peak severity of the incident ``incident_id`` so far (None when no incident)
+    incident_severity: Severity | None = None
+    #: start of the bucket that opened ``incident_id`` ("since when"; None when no incident)
+    incident_since: datetime | None = None
 
 
 JSONState = dict[str, Any]

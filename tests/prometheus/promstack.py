@@ -17,6 +17,7 @@ import copy
 import json
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -210,9 +211,16 @@ class Prometheus:
                  alertmanager: str | None = None, job: str = "repwatch") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # Rules are read from rule_dir: files given here are there from the start;
+        # load_rules() adds more later (SIGHUP reload).
+        self.rule_dir = workdir / "prometheus-rules"
+        self.rule_dir.mkdir()
+        for i, path in enumerate(rule_files):
+            shutil.copy(path, self.rule_dir / f"{i:02d}-{path.name}")
         cfg: dict[str, Any] = {
-            "global": {"scrape_interval": "1s", "scrape_timeout": "900ms", "evaluation_interval": "1s"},
-            "rule_files": [str(p) for p in rule_files],
+            # the worker's /metrics can take most of a second while it is busy: timeout = interval
+            "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
+            "rule_files": [str(self.rule_dir / "*.yaml")],
             "scrape_configs": [{"job_name": job, "static_configs": [{"targets": scrape_targets}]}],
         }
         if alertmanager:
@@ -231,6 +239,14 @@ class Prometheus:
         except TimeoutError:
             self.proc.stop()
             raise RuntimeError("Prometheus did not start:\n" + self.proc.log_tail()) from None
+
+    def load_rules(self, path: Path) -> None:
+        """Add a rule file and reload Prometheus (SIGHUP); returns when its groups are loaded."""
+        doc = yaml.safe_load(path.read_text())
+        want = {g["name"] for g in doc["groups"]}
+        shutil.copy(path, self.rule_dir / f"{len(list(self.rule_dir.iterdir())):02d}-{path.name}")
+        self.proc.popen.send_signal(signal.SIGHUP)
+        wait_until(lambda: want <= {g["name"] for g in self.api("rules")["groups"]}, 30, what="rules loaded")
 
     def api(self, path: str, **params: Any) -> Any:
         q = urllib.parse.urlencode(params, doseq=True)

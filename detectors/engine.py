@@ -59,6 +59,10 @@ class DetectorConfig:
     scale_half_life_s: float = 3 * 24 * 3600.0  # the entity's typical |log ratio|
     scale_prior: float = 0.25
     scale_min: float = 0.05
+    # tail-aware scale: at least the entity's typical daily peak log ratio / peak_ratio (for a
+    # well-behaved entity the daily peak is ~3x the mean deviation); bursty entities get a wider one
+    peak_ratio: float = 3.0
+    peak_day_weight: float = 0.2  # EWMA weight of the newest day's peak
     dispersion_half_life_s: float = 24 * 3600.0
     dispersion_prior: float = 0.1
     dispersion_min: float = 0.02
@@ -117,6 +121,9 @@ class DetectorState:
     vol_season: list[float] = field(default_factory=_new_season)
     scale: float = -1.0  # typical |log ratio| of this entity
     scale_n: int = 0
+    day: int = -1  # current UTC day number (event time)
+    day_peak: float = 0.0  # the highest log ratio so far today
+    peak: float = -1.0  # EWMA over days of the daily peak log ratio (-1 = no full day yet)
     dispersion: float = -1.0
     share_neg: float = 0.0  # EWMA of negatives (baseline share numerator)
     share_vol: float = 0.0  # EWMA of volume
@@ -281,7 +288,8 @@ class SurgeDetector:
         c = cfg.pseudo_count
         log_ratio = math.log((x + c) / (lam + c))
         scale = state.scale if state.scale > 0 else cfg.scale_prior
-        u_ratio = log_ratio / scale
+        spread = max(scale, state.peak / cfg.peak_ratio) if state.peak > 0 else scale
+        u_ratio = log_ratio / spread
         # count significance: variance-stabilised (Anscombe) Poisson z of the smoothed count over
         # the fast window; at small counts a big ratio is not yet evidence
         z_count = 2.0 * (math.sqrt(x * n_w + 0.375) - math.sqrt(lam * n_w + 0.375))
@@ -386,6 +394,14 @@ class SurgeDetector:
         dev = min(abs(log_ratio), 6.0 * scale)
         new.scale = max(cfg.scale_min, scale + a_scale * (dev - scale))
         new.scale_n = state.scale_n + 1
+        day = int(bucket.start.timestamp() // _DAY)
+        if day != state.day:
+            if state.day >= 0 and state.history_s >= _DAY:  # a full day seen: learn its peak
+                today = state.day_peak if state.peak < 0 else min(state.day_peak, 2.0 * state.peak)
+                new.peak = today if state.peak < 0 else state.peak + cfg.peak_day_weight * (today - state.peak)
+            new.day, new.day_peak = day, log_ratio
+        else:
+            new.day_peak = max(state.day_peak, log_ratio)
         # over-dispersion of single-bucket counts (for the reported z)
         resid = (x_upd - lam_z) / lam_z
         a_disp = _alpha(width, cfg.dispersion_half_life_s)
@@ -421,7 +437,9 @@ class SurgeDetector:
                 "ratio_surprise": round(u_ratio, 3),
                 "count_z": round(z_count, 3),
                 "log_ratio": round(log_ratio, 4),
-                "usual_deviation": round(scale, 4),
+                "usual_deviation": round(spread, 4),
+                "mean_deviation": round(scale, 4),
+                "typical_daily_peak": round(state.peak, 4),
                 "negative_z": round(z, 3),
                 "negative_ratio": round((fast + c) / (lam + c), 3),
                 "effective_negative": round(n_eff, 3),

@@ -292,39 +292,29 @@ class LinearScorer:
                                      tuple(meta["char_ngrams"]), meta["word_bigrams"], meta["vader"])
         self._np = np
 
-    def _rows(self, texts: Sequence[str]) -> tuple[Any, Any, Any]:
-        np = self._np
-        get = self._index.get
-        idx: list[int] = []
-        cnt: list[int] = []
-        starts: list[int] = []
-        for t in texts:
-            starts.append(len(idx))
-            counts: dict[int, int] = {}
-            for f in self.featurizer.features(t):
-                j = get(f)
-                if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
-            idx.extend(counts)
-            cnt.extend(counts.values())
-        return np.asarray(idx, dtype=np.int64), np.asarray(cnt, dtype=np.float32), np.asarray(starts)
-
     def decision(self, texts: Sequence[str]) -> Any:
         """(n, 3) class scores (logits) for NEGATIVE, NEUTRAL, POSITIVE."""
         np = self._np
         n = len(texts)
         out = np.tile(self._b, (n, 1))
-        if n == 0:
+        get = self._index.get
+        feats = self.featurizer.features
+        keys: list[int] = []
+        n_feat = len(self._index)
+        for d, t in enumerate(texts):
+            base = d * n_feat
+            keys.extend([base + j for j in map(get, feats(t)) if j is not None])
+        if not keys:
             return out
-        idx, cnt, starts = self._rows(texts)
-        if len(idx) == 0:
-            return out
-        vals = (1.0 + np.log(cnt)) * self._idf[idx]
-        doc = np.repeat(np.arange(n), np.diff(np.append(starts, len(idx))))
-        norms = np.sqrt(np.bincount(doc, weights=vals * vals, minlength=n))
+        # one (document, feature) key per occurrence -> counts -> sub-linear tf-idf, l2-normalised
+        uniq, cnt = np.unique(np.asarray(keys, dtype=np.int64), return_counts=True)
+        doc, idx = np.divmod(uniq, n_feat)
+        vals = (1.0 + np.log(cnt.astype(np.float32))) * self._idf[idx]
+        norms = np.sqrt(np.bincount(doc, weights=vals * vals, minlength=n)).astype(np.float32)
         norms[norms == 0] = 1.0
         contrib = self._w[idx] * (vals / norms[doc])[:, None]
-        np.add.at(out, doc, contrib)
+        for c in range(contrib.shape[1]):
+            out[:, c] += np.bincount(doc, weights=contrib[:, c], minlength=n)
         return out
 
     def score_batch(self, texts: Sequence[str]) -> list[Sentiment]:

@@ -156,10 +156,14 @@ class DetectorState:
 
     def copy(self) -> DetectorState:
         new = DetectorState.__new__(DetectorState)
-        for f in fields(self):
-            v = getattr(self, f.name)
-            setattr(new, f.name, list(v) if isinstance(v, list) else v)
+        for name in _STATE_FIELDS:
+            setattr(new, name, getattr(self, name))
+        new.season = list(self.season)
+        new.vol_season = list(self.vol_season)
         return new
+
+
+_STATE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(DetectorState))
 
 
 def _alpha(width_s: float, half_life_s: float) -> float:
@@ -203,6 +207,26 @@ class SurgeDetector:
         self.config = config or DetectorConfig()
         cfg = self.config
         self._slots = max(1, round(_DAY / cfg.season_slot_s))
+        self._weights: dict[float, tuple[float, ...]] = {}  # per bucket width: EWMA weights
+
+    def _weights_for(self, width: float) -> tuple[float, ...]:
+        """Per-bucket EWMA weights for this bucket width (memoised: pure function of the config)."""
+        w = self._weights.get(width)
+        if w is None:
+            cfg = self.config
+            w = (
+                _alpha(width, cfg.fast_half_life_s),
+                _alpha(width, cfg.slow_half_life_s),
+                _alpha(width, cfg.level_half_life_s),
+                1.0 - math.pow(1.0 - cfg.season_day_weight, width / cfg.season_slot_s),
+                _alpha(width, cfg.scale_half_life_s),
+                _alpha(width, cfg.dispersion_half_life_s),
+                _alpha(width, cfg.share_half_life_s),
+                _alpha(width, cfg.reach_half_life_s),
+                _alpha(width, cfg.author_rate_half_life_s),
+            )
+            self._weights[width] = w
+        return w
 
     def new_state(self) -> DetectorState:
         return DetectorState()
@@ -255,8 +279,7 @@ class SurgeDetector:
         exp_vol = vseason if vseason >= 0 else (state.vol_level if state.vol_level >= 0 else vol_eff)
 
         # 3. recent negatives and volume: fast EWMAs (the surge statistic's smoothing) ------
-        a_fast = _alpha(width, cfg.fast_half_life_s)
-        a_slow = _alpha(width, cfg.slow_half_life_s)
+        a_fast, a_slow, a_lvl, a_season, a_scale_w, a_disp, a_share_w, a_r, a_ppa = self._weights_for(width)
         n_w = (2.0 - a_fast) / a_fast  # effective number of buckets in the fast window
         fast = n_eff if first else state.fast + a_fast * (n_eff - state.fast)
         fast_vol = vol_eff if first else state.fast_vol + a_fast * (vol_eff - state.fast_vol)
@@ -377,8 +400,6 @@ class SurgeDetector:
         new.fast, new.fast_vol, new.slow, new.prev_u = fast, fast_vol, slow, u_now
         clip = (lam + c) * math.exp(cfg.season_clip * scale) - c
         x_upd = min(n_eff, clip)
-        a_lvl = _alpha(width, cfg.level_half_life_s)
-        a_season = 1.0 - math.pow(1.0 - cfg.season_day_weight, width / cfg.season_slot_s)
         a_lvl = max(a_lvl, 1.0 / (state.n + 1))
         new.level = x_upd if state.level < 0 else state.level + a_lvl * (x_upd - state.level)
         new.season[slot] = new.level if season < 0 else season + a_season * (x_upd - season)
@@ -387,10 +408,9 @@ class SurgeDetector:
         new.vol_season[slot] = new.vol_level if vseason < 0 else vseason + a_season * (vol_upd - vseason)
         if neg > 0:
             ua = bucket.unique_negative_authors if bucket.unique_negative_authors > 0 else neg
-            a_ppa = _alpha(width, cfg.author_rate_half_life_s)
             new.posts_per_author = state.posts_per_author + a_ppa * (neg / ua - state.posts_per_author)
         # the entity's usual deviation (running mean at first, then an EWMA)
-        a_scale = max(_alpha(width, cfg.scale_half_life_s), 1.0 / (state.scale_n + 2))
+        a_scale = max(a_scale_w, 1.0 / (state.scale_n + 2))
         dev = min(abs(log_ratio), 6.0 * scale)
         new.scale = max(cfg.scale_min, scale + a_scale * (dev - scale))
         new.scale_n = state.scale_n + 1
@@ -404,19 +424,17 @@ class SurgeDetector:
             new.day_peak = max(state.day_peak, log_ratio)
         # over-dispersion of single-bucket counts (for the reported z)
         resid = (x_upd - lam_z) / lam_z
-        a_disp = _alpha(width, cfg.dispersion_half_life_s)
         new.dispersion = min(
             cfg.dispersion_max, max(cfg.dispersion_min, phi + a_disp * (resid * resid - 1.0 / lam_z - phi))
         )
         # baseline share: running mean at first, then an EWMA; a clipped bucket keeps its mix
-        a_share = max(_alpha(width, cfg.share_half_life_s), 1.0 / (state.n + 1))
+        a_share = max(a_share_w, 1.0 / (state.n + 1))
         f_clip = vol_upd / vol_eff if vol_eff > 0 else 1.0
         new.share_neg = state.share_neg + a_share * (n_eff * f_clip - state.share_neg)
         new.share_vol = state.share_vol + a_share * (vol_upd - state.share_vol)
         if neg > 0 and bucket.negative_reach > 0:
             rpn = bucket.negative_reach / neg
             if state.reach_per_neg > 0:
-                a_r = _alpha(width, cfg.reach_half_life_s)
                 rpn = min(rpn, 10.0 * state.reach_per_neg)
                 new.reach_per_neg = state.reach_per_neg + a_r * (rpn - state.reach_per_neg)
             else:

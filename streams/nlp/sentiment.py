@@ -61,6 +61,10 @@ NEGATORS = frozenset(
 _SCOPE_END = frozenset("but however although though yet".split())
 #: conventional sarcasm/irony markers
 _SARCASM_TAGS = frozenset("#sarcasm #sarcastic #not #irony #ironic #sarcasmo #yeahright".split())
+#: VADER lexicon entries that are emoticons written with letters ("Dx", "xP"): they count only
+#: when the emoticon tokenizer matched them, never as words ("the Kindle DX", "the PO box")
+_EMOTICON_WORDS = frozenset("dx xd xp l po pu".split())
+_EMOTICON_WORD_RE = re.compile(r"(?i)(?<![\w:;=])(dx|xp|po|pu|l)(?![\w:;=])")
 _SARCASM_PHRASES = ("yeah right", "thanks a lot", "just great", "just what i needed", "oh great",
                     "oh joy", "love how", "love it when", "so much fun", "/s")
 
@@ -154,7 +158,7 @@ class Featurizer:
                     continue
                 if low in _SCOPE_END:
                     neg = False
-                v = lex.get(low, 0.0)
+                v = 0.0 if low in _EMOTICON_WORDS else lex.get(low, 0.0)
                 if neg:
                     toks.append("NEG_" + low)
                     vals.append(-0.74 * v)
@@ -230,7 +234,7 @@ class Featurizer:
             feats.append("llast+" if last > 0 else "llast-" if last < 0 else "llast0")
         if self._vader is not None:
             # VADER's rule-based scores (intensifiers, "but", caps, punctuation) as binned features
-            v = self._vader.polarity_scores(text)
+            v = self._vader.polarity_scores(_EMOTICON_WORD_RE.sub(r"\1_", text))
             feats.append(f"vc{round(v['compound'] * 5)}")
             feats.append(f"vp{round(v['pos'] * 5)}")
             feats.append(f"vn{round(v['neg'] * 5)}")

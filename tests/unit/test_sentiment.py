@@ -109,3 +109,10 @@ def test_cli_writes_one_label_per_line_in_order(tmp_path, monkeypatch) -> None:
 def test_cli_missing_file_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         cmd.run(_args(input=str(tmp_path / "missing.txt"), model="vader"))
+
+
+def test_letter_emoticons_in_the_lexicon_do_not_count_as_words() -> None:
+    fz = Featurizer({"dx": -3.0, "xd": 2.8, "bad": -2.5}, vader=False)
+    toks, _, vals = fz.tokens("the Kindle DX is bad xD")
+    assert toks == ["the", "kindle", "dx", "is", "bad", "xd"]
+    assert vals == [0.0, 0.0, 0.0, 0.0, -2.5, 2.8]  # "DX" the product: 0; "xD" the emoticon: 2.8

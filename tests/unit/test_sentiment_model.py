@@ -37,6 +37,7 @@ def test_artefact_metadata(scorer) -> None:
         ("so angry 😡😡", NEGATIVE),
         ("Great, my flight is delayed again #fail", NEGATIVE),
         ("#love this weather", POSITIVE),
+        ("does the Kindle DX ship to canada?", NEUTRAL),
     ],
 )
 def test_obvious_texts(scorer, text: str, expected: int) -> None:

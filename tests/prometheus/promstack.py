@@ -61,7 +61,7 @@ def require_tool(name: str) -> str:
 
 
 def run_tool(args: list[str], timeout: float = 60, stdin: str | None = None) -> subprocess.CompletedProcess:
-    require_tool(args[0])
+    args = [require_tool(args[0]), *args[1:]]
     return subprocess.run(args, input=stdin, capture_output=True, text=True, timeout=timeout, cwd=REPO)
 
 

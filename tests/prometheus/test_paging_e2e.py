@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import time
 
 import pytest
@@ -113,7 +114,9 @@ def test_paging_latency_is_recorded(kindle):
     from datetime import datetime
 
     onset_ts = datetime.fromisoformat(onset_event).timestamp()
+    rev = run_tool(["git", "describe", "--always", "--dirty"]).stdout.strip() if shutil.which("git") else "?"
     result = {
+        "git": rev,
         "scenario": "kindle-1984",
         "mentions": kindle.mentions,
         "baseline_replay_rate_per_s": round(kindle.rate, 1),

@@ -4,7 +4,7 @@
 
 Needs scikit-learn (the ``dev`` extra) and ``../shared/data/sentiment/`` (see
 ``bench/sentiment_data.py`` for the de-duplication, the removal of TweetEval-val
-tweets and the held-out split). Takes about two minutes on one busy core.
+tweets and the held-out split). Takes under a minute on one busy core.
 
 The artefact (``numpy.savez_compressed``) holds: ``features`` (JSON list of feature
 strings), ``weights`` (n_features x 3, classes negative/neutral/positive), ``bias`` (3),

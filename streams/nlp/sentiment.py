@@ -370,9 +370,5 @@ def load_scorer(name: str) -> Any:
     return _cached(name)
 
 
-def label_name(label: int) -> str:
-    return {NEGATIVE: "negative", NEUTRAL: "neutral", POSITIVE: "positive"}[label]
-
-
 __all__ = ["CLASSES", "Featurizer", "LinearScorer", "VaderScorer", "clean_text", "load_scorer",
            "normalise_for_dedupe", "vader_lexicon"]

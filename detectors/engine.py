@@ -78,8 +78,8 @@ class DetectorConfig:
     posts_per_voice: float = 4.0  # cap on posts per sqrt(authors * distinct texts): copy-paste floods
     # positive-wave discount: extra mentions whose negative share is at most share_floor x the usual
     # don't count as a negative surge; at share_full x (or more negative) they count fully
-    share_floor: float = 0.9
-    share_full: float = 1.25
+    share_floor: float = 1.0
+    share_full: float = 1.5
     share_prior_posts: float = 10.0  # pseudo-counts shrinking a bucket's share to baseline
     # --- score ------------------------------------------------------------------------
     u_scale: float = 5.5  # base = 100 * (1 - exp(-u / u_scale)): u=5 -> 60, u=9 -> 80

@@ -35,6 +35,12 @@ def test_sonos_praise_does_not_page_with_vader() -> None:
     assert not o.pages, [p.reasons for p in o.pages]
 
 
+def test_sonos_praise_never_goes_critical_with_the_default_sentiment_model() -> None:
+    o = run_scenario("sonos-praise", 7, load_settings(sentiment_model="default"))
+    assert o.peak_score["sonos"] < 80
+    assert o.first_critical is None  # critical never reached on the praised entity
+
+
 @pytest.mark.xfail(strict=True, reason="the default sentiment model labels 2 of the 8 sonos praise templates "
                    "negative, so the wave carries the entity's usual negative share (docs/detection.md)")
 def test_sonos_praise_does_not_page_with_the_default_sentiment_model() -> None:

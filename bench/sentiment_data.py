@@ -2,8 +2,9 @@
 
 * ``pool``: SemEval 2013-2016 Task 4A tweets (``../shared/data/sentiment/semeval2013-2016``),
   de-duplicated by id and by normalised text, with every tweet that also occurs in
-  TweetEval val removed (same normalised text), then split by a stable hash of the
-  normalised text into ``train`` (90 %) and ``heldout`` (10 %, never used for tuning).
+  TweetEval val removed (same normalised text, or the same 60-character prefix after a
+  retweet prefix: near-duplicates), then split by a stable hash of the near-duplicate key
+  into ``train`` (90 %) and ``heldout`` (10 %, never used for tuning).
 * ``val``: TweetEval sentiment validation split (2,000 tweets).
 
 Labels are -1 (negative), 0 (neutral), 1 (positive).
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +52,16 @@ def load_val(root: Path = SENT_ROOT) -> Split:
     return Split(texts, labels)
 
 
+def near_key(key: str) -> str:
+    """Coarser key for near-duplicates: a retweet prefix and trailing ellipsis removed, first 60
+    characters (only for texts long enough for a prefix to identify them)."""
+    k = _RT.sub("", key).rstrip(" .…")
+    return "~" + k[:60] if len(k) >= 30 else key
+
+
+_RT = re.compile(r"^rt @user:? ")
+
+
 def _heldout(key: str) -> bool:
     return int(hashlib.md5(key.encode("utf-8")).hexdigest()[:8], 16) % 100 < HELDOUT_PERCENT
 
@@ -57,6 +69,7 @@ def _heldout(key: str) -> bool:
 def load_corpora(root: Path = SENT_ROOT) -> Corpora:
     val = load_val(root)
     val_keys = {normalise_for_dedupe(t) for t in val.texts}
+    val_keys |= {near_key(k) for k in val_keys}
     seen_ids: set[str] = set()
     by_key: dict[str, tuple[str, int]] = {}
     conflicts: set[str] = set()
@@ -76,7 +89,7 @@ def load_corpora(root: Path = SENT_ROOT) -> Corpora:
                 continue
             seen_ids.add(tid)
             key = normalise_for_dedupe(text)
-            if key in val_keys:
+            if key in val_keys or near_key(key) in val_keys:
                 stats["val_overlap"] += 1
                 val_hit.add(key)
                 continue
@@ -92,7 +105,7 @@ def load_corpora(root: Path = SENT_ROOT) -> Corpora:
     for key, (text, lab) in by_key.items():
         if key in conflicts:
             continue
-        s = held if _heldout(key) else train
+        s = held if _heldout(near_key(key)) else train  # near-duplicates stay on one side
         s.texts.append(text)
         s.labels.append(lab)
     stats["train"], stats["heldout"], stats["val"] = len(train), len(held), len(val)

@@ -25,6 +25,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import sys
 import time
 from typing import Any
 
@@ -64,6 +66,8 @@ log = logging.getLogger("repwatch")
 #: table names are part of saved state (changelog topic names): renaming is a migration
 ENTITY_TABLE = "entity-state"
 META_TABLE = "partition-meta"
+#: exit status of a worker whose agent raised (EX_SOFTWARE); see Pipeline.die
+EXIT_AGENT_FAILED = 70
 
 
 def faust_settings(settings: Settings) -> dict[str, Any]:
@@ -178,12 +182,18 @@ class Pipeline:
         @app.agent(self.mentions_topic, name="enrich")
         async def enrich(stream: faust.StreamT) -> None:
             async for events in stream.take_events(s.batch_size, within=s.batch_timeout_seconds):
-                await self.enrich_batch(events)
+                try:
+                    await self.enrich_batch(events)
+                except Exception as exc:  # noqa: BLE001
+                    self.die("enrich", exc)
 
         @app.agent(self.entity_topic, name="aggregate")
         async def aggregate(stream: faust.StreamT) -> None:
             async for event in stream.events():
-                await self.aggregate_event(event)
+                try:
+                    await self.aggregate_event(event)
+                except Exception as exc:  # noqa: BLE001
+                    self.die("aggregate", exc)
 
         @app.timer(interval=max(0.5, min(5.0, s.idle_source_seconds / 3)))
         async def watermark_ticker() -> None:
@@ -210,6 +220,26 @@ class Pipeline:
         app.on_partitions_revoked.connect(self._on_revoked)
         app.on_partitions_assigned.connect(self._on_assigned)
         return app
+
+    @staticmethod
+    def die(stage: str, exc: BaseException) -> None:
+        """Stop the process at once when an agent raises unexpectedly.
+
+        Faust acks the events an agent was processing when it raises (``take_events``
+        and ``Stream.__aiter__`` ack in ``finally``) and its supervisor restarts the
+        agent: the batch would be committed and lost. Exiting without committing
+        instead makes the restarted worker re-process it -- the kill -9 path, proven
+        exact by tests/faults. Bad *records* never get here (they go to the DLQ);
+        what does is a broker or programming error, which should be loud.
+        """
+        log.critical(
+            "%s agent failed: %s: %s -- exiting without committing; the input is re-processed on restart",
+            stage, type(exc).__name__, exc, exc_info=exc,
+        )
+        for h in logging.getLogger().handlers + log.handlers:
+            h.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_AGENT_FAILED)
 
     # ---------------------------------------------------------------- enrich
     async def enrich_batch(self, events: list[Any]) -> None:

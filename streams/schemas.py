@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -71,6 +72,10 @@ class Rejection(BaseModel):
 
 
 MAX_MENTION_BYTES = 1_000_000
+#: how much of a rejected record a dead letter keeps (base64 grows it by 4/3): a letter
+#: must stay under Kafka's default 1 MB message/request size, or publishing it fails
+#: and takes the enrich agent down with it (found by the fault suite, docs/faults.md)
+DLQ_KEEP_BYTES = 512_000
 
 
 def decode_mention(raw: bytes | None, max_bytes: int = MAX_MENTION_BYTES) -> Mention | Rejection:
@@ -90,13 +95,48 @@ def decode_mention(raw: bytes | None, max_bytes: int = MAX_MENTION_BYTES) -> Men
     if not isinstance(obj, dict):
         return Rejection(reason="invalid_json", detail=f"expected a JSON object, got {type(obj).__name__}")
     try:
-        return _validate(obj)
+        mention = _validate(obj)
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"]) or None
         reason = "missing_field" if err["type"] == "missing" else "invalid_field"
         more = f" (+{len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
         return Rejection(reason=reason, field=field, detail=f"{field}: {err['msg']}{more}")
+    if _SURROGATE_ESCAPE.search(raw):
+        bad = _unencodable(mention.model_dump(mode="python"))
+        if bad:
+            return Rejection(
+                reason="invalid_field", field=bad, detail=f"{bad}: contains an unpaired UTF-16 surrogate (not valid Unicode)"
+            )
+    return mention
+
+
+#: a JSON escape of a UTF-16 surrogate (\\ud800-\\udfff): legal JSON, but alone (unpaired)
+#: it decodes to a str that cannot be encoded as UTF-8 -- Kafka producers and
+#: pydantic's JSON output then raise, far from the input (the aggregator, at the
+#: bucket close that quotes the post as evidence). Cheap pre-check on the raw bytes.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _unencodable(obj: object, path: str = "") -> str | None:
+    """Dotted path of the first string in ``obj`` that is not valid Unicode text, else None."""
+    if isinstance(obj, str):
+        try:
+            obj.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "?"
+        return None
+    if isinstance(obj, dict):
+        items = obj.items()
+    elif isinstance(obj, list):
+        items = enumerate(obj)  # type: ignore[assignment]
+    else:
+        return None
+    for k, v in items:
+        found = _unencodable(v, f"{path}.{k}" if path else str(k))
+        if found:
+            return found
+    return None
 
 
 def _validate(obj: dict) -> Mention:
@@ -196,7 +236,7 @@ class DeadLetter(BaseModel):
 
     @classmethod
     def build(
-        cls, raw: bytes | None, rejection: Rejection, topic: str, partition: int, offset: int, keep: int = 1_000_000
+        cls, raw: bytes | None, rejection: Rejection, topic: str, partition: int, offset: int, keep: int = DLQ_KEEP_BYTES
     ) -> DeadLetter:
         data = raw or b""
         return cls(

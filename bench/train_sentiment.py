@@ -100,7 +100,8 @@ def train(out: Path, seed: int = 0) -> dict[str, object]:
         "min_df": MIN_DF,
         "vocab_words": vocab_words,
         "training_data": "SemEval 2013-2016 Task 4A English tweets (Twitter's terms of use), "
-                         "de-duplicated, TweetEval-val tweets removed, 10% held out by text hash",
+                         "de-duplicated, TweetEval-val tweets removed (incl. near-duplicates), "
+                         "10% held out by text hash",
         "data_stats": corp.stats,
         "lexicon": "VADER 3.3.2 lexicon + emoji descriptions (MIT)",
         "sklearn_scores": scores,

@@ -22,6 +22,7 @@ def test_artefact_metadata(scorer) -> None:
     assert scorer.name == "default"
     assert scorer.version.startswith("linear-")
     assert "TweetEval-val tweets removed" in scorer.meta["training_data"]
+    assert scorer.meta["data_stats"]["val_overlap"] > 1900
 
 
 @pytest.mark.parametrize(

@@ -128,11 +128,15 @@ def _ensure_topics(settings: Settings, names: list[str], timeout: float) -> list
     from kafka.admin import KafkaAdminClient, NewTopic
     from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+    extra = {}
+    if "bootstrap_timeout_ms" in KafkaAdminClient.DEFAULT_CONFIG:  # kafka-python >= 3: default 30 s
+        extra["bootstrap_timeout_ms"] = int(timeout * 1000)
     try:
         admin = KafkaAdminClient(
             **kafka_python_config(settings),
             client_id=f"{settings.app_id}-admin",
             request_timeout_ms=int(timeout * 1000),
+            **extra,
         )
     except KafkaError as exc:
         raise BrokerError(

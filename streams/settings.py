@@ -7,6 +7,7 @@ message that names the variable (see :func:`load_settings`). Credentials are
 
 from __future__ import annotations
 
+import os
 from enum import Enum
 from pathlib import Path
 from typing import Literal
@@ -142,9 +143,16 @@ def load_settings(**overrides: object) -> Settings:
             field = str(err["loc"][0]) if err["loc"] else "?"
             var = ENV_PREFIX + field.upper()
             value = err.get("input")
-            shown = "" if "password" in field or isinstance(value, (dict, list)) else f" (got {value!r})"
+            # never echo credentials-related values: a password pasted into the wrong
+            # variable (found by tests/faults) must not end up in logs either
+            secretish = field.startswith(("kafka_sasl", "kafka_ssl")) or "password" in field
+            shown = "" if secretish or isinstance(value, (dict, list)) else f" (got {value!r})"
             lines.append(f"{var}: {err['msg']}{shown}")
-        raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from None
+        message = "invalid settings:\n  " + "\n  ".join(lines)
+        password = os.environ.get(ENV_PREFIX + "KAFKA_SASL_PASSWORD") or str(overrides.get("kafka_sasl_password") or "")
+        if len(password) >= 4:
+            message = message.replace(password, "**********")
+        raise ConfigError(message) from None
 
 
 def settings_markdown() -> str:

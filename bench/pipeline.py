@@ -98,7 +98,7 @@ def end_to_end(scenario: str, runs: int, env_extra: dict[str, str]) -> list[dict
     from confluent_kafka import Producer
 
     from streams.broker import EmbeddedBroker, free_port
-    from tests.integration.conftest import scrape
+    from streams.demo import scrape
 
     sc = generate(scenario, seed=7)
     records = [json.dumps(m).encode() for m in sc.mentions]

@@ -229,6 +229,21 @@ class Metrics:
             self.last_processed.labels(stage=stage)
 
     # --- entity labels -------------------------------------------------------
+    def _entity_gauges(self) -> tuple[Gauge, ...]:
+        """The {entity,team} gauges created at 0 when an entity is admitted."""
+        return (
+            self.entity_risk,
+            self.entity_severity,
+            self.entity_incident_open,
+            self.entity_volume,
+            self.entity_expected_volume,
+            self.entity_negative,
+            self.entity_expected_negative,
+            self.entity_negative_share,
+            self.entity_reach,
+            self.entity_unique_authors,
+        )
+
     def register_entities(self, entities: Iterable[tuple[str, str]]) -> None:
         """Admit watchlist entities (id, team) up to the cap and create their series at 0."""
         for entity, team in entities:
@@ -241,18 +256,7 @@ class Metrics:
             self.entity_labels_dropped.inc()
             return False
         self._entity_labels[entity] = team
-        for g in (
-            self.entity_risk,
-            self.entity_severity,
-            self.entity_incident_open,
-            self.entity_volume,
-            self.entity_expected_volume,
-            self.entity_negative,
-            self.entity_expected_negative,
-            self.entity_negative_share,
-            self.entity_reach,
-            self.entity_unique_authors,
-        ):
+        for g in self._entity_gauges():
             g.labels(entity=entity, team=team)
         for s in ("negative", "neutral", "positive"):
             self.entity_sentiment.labels(entity=entity, team=team, sentiment=s)
@@ -264,19 +268,7 @@ class Metrics:
         team = self._entity_labels.pop(entity, None)
         if team is None:
             return
-        for g in (
-            self.entity_risk,
-            self.entity_severity,
-            self.entity_incident_open,
-            self.entity_volume,
-            self.entity_expected_volume,
-            self.entity_negative,
-            self.entity_expected_negative,
-            self.entity_negative_share,
-            self.entity_reach,
-            self.entity_unique_authors,
-            self.entity_bucket_end,
-        ):
+        for g in (*self._entity_gauges(), self.entity_bucket_end):
             try:
                 g.remove(entity, team)
             except KeyError:

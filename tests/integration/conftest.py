@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from streams.broker import EmbeddedBroker, free_port
+from streams.demo import scrape
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,22 +29,6 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]
     log = tmp_path_factory.mktemp("broker") / "broker.log"
     with EmbeddedBroker(log_path=log) as b:
         yield b
-
-
-def scrape(port: int) -> dict[str, float]:
-    from prometheus_client.parser import text_string_to_metric_families
-
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as resp:
-            text = resp.read().decode()
-    except OSError:
-        return {}
-    out: dict[str, float] = {}
-    for fam in text_string_to_metric_families(text):
-        for s in fam.samples:
-            labels = ",".join(f"{k}={v}" for k, v in sorted(s.labels.items()))
-            out[s.name + ("{" + labels + "}" if labels else "")] = s.value
-    return out
 
 
 @dataclass

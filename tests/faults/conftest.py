@@ -44,9 +44,14 @@ def fault_workers(broker, tmp_path: Path) -> Iterator:  # noqa: F811
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ARG001
+    from tests.faults.harness import ALL_EVENTS
+
     if not MEASUREMENTS:
         return
     terminalreporter.section("fault suite measurements")
+    terminalreporter.write_line(
+        f"RiskEvents read and validated against schemas/risk_event.schema.json: {len(ALL_EVENTS)}"
+    )
     for name, values in MEASUREMENTS:
         terminalreporter.write_line(f"{name}: {json.dumps(values, default=str)}")
     out = os.environ.get("RRM_FAULTS_REPORT")

@@ -190,6 +190,17 @@ def risk_validator() -> jsonschema.protocols.Validator:
 ALL_EVENTS: list[dict] = []
 
 
+def check_datetimes(ev: dict) -> None:
+    """``format: date-time`` fields parse as timezone-aware RFC 3339 (jsonschema does not
+    check the format without an extra package, so the consumer does it itself)."""
+    from datetime import datetime
+
+    stamps = [ev["window_start"], ev["window_end"]] + [p["created_at"] for p in ev["evidence"]["top_posts"]]
+    for value in stamps:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        assert parsed.tzinfo is not None, f"{value!r} has no time zone"
+
+
 def read_risk(bootstrap: str, topic: str) -> RiskFeed:
     feed = RiskFeed()
     v = risk_validator()
@@ -197,6 +208,7 @@ def read_risk(bootstrap: str, topic: str) -> RiskFeed:
         ev = json.loads(m.value())  # a consumer that cannot parse the bytes fails here
         errors = sorted(v.iter_errors(ev), key=lambda e: list(e.path))
         assert not errors, f"event violates the committed schema: {errors[0].message} at {list(errors[0].path)}"
+        check_datetimes(ev)
         assert m.key() == ev["entity_id"].encode(), "keyed by entity id"
         feed.raw.append(ev)
         ALL_EVENTS.append(ev)

@@ -133,3 +133,37 @@ def test_poison_goes_to_dlq_and_partitions_keep_flowing(broker, fault_workers, m
     assert_same_events(feed, offline_events(offline_reference(name, scale)))
     measure(valid=len(recs), poison=n_poison, produce_to_settled_s=round(elapsed, 1),
             dlq_sizes_kb=sorted({round(len(json.dumps(d)) / 1024) for d in dlq})[-3:])
+
+
+@pytest.mark.timeout(300)
+def test_failing_batch_exits_and_is_reprocessed_not_lost(broker, fault_workers, tmp_path: Path, measure) -> None:
+    """An unexpected error while processing a batch (not a bad record): Faust would ack
+    the batch and restart the agent -- losing it. The worker exits (status 70)
+    without committing instead; once restarted it re-processes the batch."""
+    from streams.app import EXIT_AGENT_FAILED
+    from streams.pipeline import run_offline
+    from streams.settings import load_settings
+    from tests.faults.harness import assert_same_states, offline_events, read_table
+
+    name, scale = SURGE
+    mentions = scenario(name, scale)[0][:4000]
+    flag = tmp_path / "fail-once"
+    flag.write_text("1")
+    topics = make_topics("batchfail")
+    w = fault_workers(topics, RRM_TEST_BATCH_FAULT_ONCE=str(flag),
+                      PYTHONPATH=os.pathsep.join([str(INJECT), str(REPO), os.environ.get("PYTHONPATH", "")]))
+    w.start()
+    recs, keys = encode(mentions)
+    produced = produce_counted(broker.bootstrap, topics.input, recs, keys)
+    w.proc.wait(60)
+    assert w.proc.returncode == EXIT_AGENT_FAILED, w.log_tail()
+    assert "exiting without committing" in w.log_path.read_text()
+    assert not flag.exists()
+    t0 = time.monotonic()
+    w.start()
+    wait_settled(broker.bootstrap, [w], topics.app_id, topics.input, produced)
+    reference = run_offline(mentions, load_settings())
+    assert w.metrics()["repwatch_mentions_processed_total"] == len(recs), "the failed batch was processed after all"
+    assert_same_events(read_risk(broker.bootstrap, topics.risk), offline_events(reference))
+    assert_same_states(read_table(broker.bootstrap, topics.app_id, "entity-state"), reference.states)
+    measure(mentions=len(recs), exit_code=EXIT_AGENT_FAILED, restart_to_settled_s=round(time.monotonic() - t0, 1))

@@ -20,3 +20,20 @@ if _MARKER:
         return _orig(self, mentions, event_ts)
 
     _enrich_mod.Enricher._enrich = _faulty
+
+_ONCE = os.environ.get("RRM_TEST_BATCH_FAULT_ONCE")
+
+if _ONCE:
+    # a transient failure of a whole batch (as a broker error on send would be):
+    # the first batch processed while the flag file exists raises, once
+    from streams import app as _app_mod
+
+    _orig_batch = _app_mod.Pipeline.enrich_batch
+
+    async def _failing_batch(self, events):
+        if os.path.exists(_ONCE):
+            os.unlink(_ONCE)
+            raise RuntimeError("injected transient batch failure")
+        return await _orig_batch(self, events)
+
+    _app_mod.Pipeline.enrich_batch = _failing_batch

@@ -111,7 +111,7 @@ def test_sigterm_restart_mid_bucket(broker, fault_workers, measure) -> None:
     w.start()
     recs, keys = encode(mentions)
     produced = produce_counted(broker.bootstrap, topics.input, recs, keys)
-    wm = wait_watermark(w, onset + 17.5 * 60)  # mid-bucket: 14:15-14:20 is open
+    wm = wait_watermark(w, onset + 17.5 * 60)  # the stop lands inside an open 5-min bucket of the wave
     t0 = time.monotonic()
     w.stop("term")
     stopped = time.monotonic() - t0

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from detectors import Assessment, Bucket, DetectorState, Sensitivity, Severity, SurgeDetector
-from streams.enrich import EVIDENCE_CANDIDATES
+from streams.enrich import EVIDENCE_CANDIDATES, id_hash
 from streams.schemas import AuthorCount, Evidence, EvidencePost, RiskEvent, risk_event_id
 
 STATE_VERSION = 1
@@ -126,8 +126,6 @@ def apply_partial(state: dict, partial: dict, cfg: AggConfig) -> ApplyStats:
             bucket["neu"] += 1
         stats.applied += 1
     if new_ids and partial.get("ev"):
-        from streams.enrich import id_hash
-
         have = {e["id"] for e in bucket["ev"]}
         cands = [e for e in partial["ev"] if e["id"] not in have and id_hash(e["id"]) in new_ids]
         if cands:

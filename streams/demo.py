@@ -18,7 +18,7 @@ import urllib.request
 from datetime import datetime
 from pathlib import Path
 
-from streams.broker import EmbeddedBroker, free_port
+from streams.broker import EmbeddedBroker, free_port, port_free
 from streams.errors import RepwatchError
 from streams.scenarios import generate
 
@@ -108,7 +108,7 @@ def run_demo(args) -> int:  # noqa: C901 - a linear script
     print(f"repwatch demo — scenario {sc.name}: {sc.description}")
     print(f"  {len(records)} mentions, event time {sc.truth['start']} → {sc.truth['end']}; "
           f"replayed over ~{args.duration:.0f}s wall time (event times preserved)")
-    web_port = args.web_port or (6066 if _port_free(6066) else free_port())
+    web_port = args.web_port or (6066 if port_free(6066) else free_port())
     broker = EmbeddedBroker(log_path=workdir / "broker.log").start()
     print(f"  embedded broker on {broker.bootstrap}")
     env = {
@@ -183,17 +183,6 @@ def run_demo(args) -> int:  # noqa: C901 - a linear script
         wlog.close()
         if getattr(args, "keep_logs", False):
             print(f"  logs: {workdir}/worker.log, {workdir}/broker.log")
-
-
-def _port_free(port: int) -> bool:
-    import socket
-
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
 
 
 def _summary(sc, events: list[dict], metrics: dict[str, float]) -> int:

@@ -145,50 +145,39 @@ class Metrics:
         self.build_info = Info("repwatch_build", "Versions of repwatch, its models and its watchlist.", registry=r)
 
         # --- business (entity-labelled; watchlist entities only, capped) -----
-        self.entity_risk = Gauge(
-            "repwatch_entity_risk_score", "Current risk score (0-100) of a watchlist entity.", ["entity", "team"], registry=r
+        def entity_gauge(name: str, doc: str) -> Gauge:
+            return Gauge(name, doc, ["entity", "team"], registry=r)
+
+        self.entity_risk = entity_gauge(
+            "repwatch_entity_risk_score", "Current risk score (0-100) of a watchlist entity."
         )
-        self.entity_severity = Gauge(
+        self.entity_severity = entity_gauge(
             "repwatch_entity_severity",
             "Current severity of a watchlist entity as a number: 0 ok, 1 watch, 2 warning, 3 critical.",
-            ["entity", "team"],
-            registry=r,
         )
-        self.entity_incident_open = Gauge(
-            "repwatch_entity_incident_open", "1 while an incident is open for the entity.", ["entity", "team"], registry=r
+        self.entity_incident_open = entity_gauge(
+            "repwatch_entity_incident_open", "1 while an incident is open for the entity."
         )
-        self.entity_volume = Gauge(
-            "repwatch_entity_mentions", "Mentions of the entity in its last closed bucket.", ["entity", "team"], registry=r
+        self.entity_volume = entity_gauge(
+            "repwatch_entity_mentions", "Mentions of the entity in its last closed bucket."
         )
-        self.entity_expected_volume = Gauge(
-            "repwatch_entity_expected_mentions",
-            "Baseline (expected) mentions per bucket of the entity.",
-            ["entity", "team"],
-            registry=r,
+        self.entity_expected_volume = entity_gauge(
+            "repwatch_entity_expected_mentions", "Baseline (expected) mentions per bucket of the entity."
         )
-        self.entity_negative = Gauge(
-            "repwatch_entity_negative_mentions",
-            "Negative mentions of the entity in its last closed bucket.",
-            ["entity", "team"],
-            registry=r,
+        self.entity_negative = entity_gauge(
+            "repwatch_entity_negative_mentions", "Negative mentions of the entity in its last closed bucket."
         )
-        self.entity_expected_negative = Gauge(
-            "repwatch_entity_expected_negative_mentions",
-            "Baseline (expected) negative mentions per bucket of the entity.",
-            ["entity", "team"],
-            registry=r,
+        self.entity_expected_negative = entity_gauge(
+            "repwatch_entity_expected_negative_mentions", "Baseline (expected) negative mentions per bucket of the entity."
         )
-        self.entity_negative_share = Gauge(
-            "repwatch_entity_negative_ratio",
-            "Share of negative mentions (0-1) in the entity's last closed bucket.",
-            ["entity", "team"],
-            registry=r,
+        self.entity_negative_share = entity_gauge(
+            "repwatch_entity_negative_ratio", "Share of negative mentions (0-1) in the entity's last closed bucket."
         )
-        self.entity_reach = Gauge(
-            "repwatch_entity_reach", "Audience reached (sum of author followers) in the last bucket.", ["entity", "team"], registry=r
+        self.entity_reach = entity_gauge(
+            "repwatch_entity_reach", "Audience reached (sum of author followers) in the last bucket."
         )
-        self.entity_unique_authors = Gauge(
-            "repwatch_entity_unique_authors", "Distinct authors in the entity's last closed bucket.", ["entity", "team"], registry=r
+        self.entity_unique_authors = entity_gauge(
+            "repwatch_entity_unique_authors", "Distinct authors in the entity's last closed bucket."
         )
         self.entity_sentiment = Gauge(
             "repwatch_entity_sentiment_mentions",
@@ -196,11 +185,9 @@ class Metrics:
             ["entity", "team", "sentiment"],
             registry=r,
         )
-        self.entity_bucket_end = Gauge(
+        self.entity_bucket_end = entity_gauge(
             "repwatch_entity_bucket_end_timestamp_seconds",
             "Event-time end (Unix seconds) of the entity's last closed bucket.",
-            ["entity", "team"],
-            registry=r,
         )
         self.entity_labels_dropped = Counter(
             "repwatch_entity_labels_dropped_total",

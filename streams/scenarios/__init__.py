@@ -128,19 +128,18 @@ class _Gen:
             self.emit(t, text, label_ents)
 
 
-def _kindle(g: _Gen, onset: datetime, end: datetime) -> None:
-    g.wave("amazon-kindle", onset, start_per_hour=60, peak_per_hour=1500, doubling_min=15,
-           decay_hours=5, kind="kindle", end=end)
+def _wave(entity: str, kind: str, **shape: float) -> Callable[[_Gen, datetime, datetime], None]:
+    """A surge function for ``_Spec``: a crowd wave of ``kind`` texts about ``entity``."""
+
+    def surge(g: _Gen, onset: datetime, end: datetime) -> None:
+        g.wave(entity, onset, kind=kind, end=end, **shape)
+
+    return surge
 
 
-def _united(g: _Gen, onset: datetime, end: datetime) -> None:
-    g.wave("united-airlines", onset, start_per_hour=40, peak_per_hour=1200, doubling_min=20,
-           decay_hours=6, kind="united", end=end)
-
-
-def _sonos(g: _Gen, onset: datetime, end: datetime) -> None:
-    g.wave("sonos", onset, start_per_hour=60, peak_per_hour=1500, doubling_min=15,
-           decay_hours=5, kind="sonos", end=end)
+_kindle = _wave("amazon-kindle", "kindle", start_per_hour=60, peak_per_hour=1500, doubling_min=15, decay_hours=5)
+_united = _wave("united-airlines", "united", start_per_hour=40, peak_per_hour=1200, doubling_min=20, decay_hours=6)
+_sonos = _wave("sonos", "sonos", start_per_hour=60, peak_per_hour=1500, doubling_min=15, decay_hours=5)
 
 
 def _bots(g: _Gen, onset: datetime, end: datetime) -> None:

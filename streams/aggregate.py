@@ -275,6 +275,8 @@ def _maybe_event(
         previous_severity=previous,
         incident_id=a.incident_id,
         transition=transition,
+        incident_severity=a.incident_severity.value if a.incident_severity is not None else None,
+        incident_since=a.incident_since,
         signals=dict(a.signals),
         reasons=list(a.reasons),
         evidence=build_evidence(raw, cfg),

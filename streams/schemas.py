@@ -206,6 +206,15 @@ class RiskEvent(BaseModel):
     previous_severity: Literal["ok", "watch", "warning", "critical"]
     incident_id: str | None = None
     transition: Literal["opened", "escalated", "updated", "resolved"] | None = None
+    incident_severity: Literal["warning", "critical"] | None = Field(
+        default=None,
+        description="Peak severity of the incident so far (on 'resolved': of the incident that closed); "
+        "null when no incident is open.",
+    )
+    incident_since: datetime | None = Field(
+        default=None,
+        description="Event-time start (UTC) of the bucket that opened the incident; null when no incident is open.",
+    )
     signals: dict[str, float] = Field(default_factory=dict)
     reasons: list[str] = Field(default_factory=list)
     evidence: Evidence = Field(default_factory=Evidence)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from streams.aggregate import severity_rank
 from streams.pipeline import run_offline
 from streams.scenarios import SCENARIOS, generate
 from streams.settings import load_settings
@@ -49,3 +50,17 @@ def test_duplicates_and_bad_records_do_not_change_the_result(kindle: list[dict])
     assert [e.model_dump() for e in noisy.risk_events] == [e.model_dump() for e in clean.risk_events]
     assert noisy.processed == clean.processed and noisy.rejected == {"invalid_utf8": len(kindle[::1000])}
     assert noisy.duplicates == len(kindle[::7])
+
+
+def test_incident_events_say_since_when_and_how_bad(kindle: list[dict]) -> None:
+    events = run_offline(kindle, load_settings(sentiment_model="vader")).risk_events
+    incident = [e for e in events if e.incident_id is not None]
+    assert incident, "the Kindle backlash must open an incident"
+    opened = next(e for e in incident if e.transition == "opened")
+    assert opened.incident_since == opened.window_start
+    for e in incident:
+        same = [o for o in incident if o.incident_id == e.incident_id and o.transition == "opened"]
+        assert e.incident_since == same[0].incident_since
+        assert e.incident_severity in ("warning", "critical")
+        assert severity_rank(e.incident_severity) >= severity_rank(e.severity)
+    assert all(e.incident_severity is None and e.incident_since is None for e in events if e.incident_id is None)

@@ -18,7 +18,7 @@ echo "== lint"
 
 echo "== tests"
 set +e
-"$PY" -m pytest -q --timeout=900 "$@" tests
+"$PY" -m pytest -q --timeout=900 --durations=25 "$@" tests
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then

@@ -14,10 +14,18 @@ Replay history offline through the same code as the live stream.
 
   --format nab DIR --out OUTDIR
       For each CSV (timestamp,value; the NAB layout, one row per bucket) in DIR write
-      OUTDIR/<same name>.csv with columns timestamp,anomaly_score,alert: the risk score
-      scaled to [0,1] and alert 0/1 at the default configuration's paging threshold
-      (fixed in advance: score >= warning). The value is treated as the bucket's
-      negative-mention count (count series carry no sentiment, authors or reach).
+      OUTDIR/<same name>.csv with columns timestamp,anomaly_score,alert,paging_score,page:
+        anomaly_score  the risk score of the row scaled to [0,1]
+        alert          1 when anomaly_score >= the default configuration's paging
+                       threshold (fixed in advance: score >= warning, 0.60), i.e. on
+                       every row of an open incident
+        paging_score   what notifies the on-call: the same score on rows where an
+                       incident opens or escalates, capped just below the threshold on
+                       every other row (an incident that stays open at the same level
+                       pages once, not once per row)
+        page           1 when paging_score >= the threshold: exactly the pages
+      The value is treated as the bucket's negative-mention count (count series carry
+      no sentiment, authors or reach). `repwatch evaluate --scores OUTDIR` scores both.
 
   --format mentions FILE.jsonl
       Run the whole offline path (validation, enrichment, aggregation, detection) over
@@ -73,7 +81,8 @@ def _run_nab(src: Path, out: str | None) -> int:
         raise ConfigError(f"no *.csv files in {str(src)!r}")
     cfg = DetectorConfig()
     outdir = Path(out)
-    print(f"{'file':32s} {'rows':>6s} {'alert rows':>10s} {'incidents':>9s}  (page threshold {cfg.page_threshold:.2f})")
+    print(f"{'file':32s} {'rows':>6s} {'alert rows':>10s} {'incidents':>9s} {'pages':>6s}"
+          f"  (page threshold {cfg.page_threshold:.2f})")
     for path in files:
         try:
             res = run_nab_file(path, cfg)
@@ -82,7 +91,8 @@ def _run_nab(src: Path, out: str | None) -> int:
         write_nab_scores(res, outdir / path.name, cfg.page_threshold)
         alerts = sum(1 for s in res.anomaly_scores if s >= cfg.page_threshold)
         opened = sum(1 for a in res.assessments if a.transition is Transition.OPENED)
-        print(f"{path.name:32s} {len(res.assessments):6d} {alerts:10d} {opened:9d}")
+        pages = sum(1 for s in res.paging_scores(cfg.page_threshold) if s >= cfg.page_threshold)
+        print(f"{path.name:32s} {len(res.assessments):6d} {alerts:10d} {opened:9d} {pages:6d}")
     print(f"wrote {len(files)} score file(s) to {outdir}/")
     return 0
 

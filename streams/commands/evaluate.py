@@ -24,6 +24,15 @@ both threshold-optimised (NAB's protocol) and at the detector's fixed paging thr
 in a labelled window minus the labelled anomaly point; negative = earlier) and false
 alerts per entity-day (alert episodes starting outside every window). Reported for the
 split the detector was tuned on (AAPL, AMZN, CRM), the held-out split (CVS, FB) and all.
+
+Every NAB score is printed twice, side by side, from two per-row anomaly scores:
+  row     the risk score of every row (/100): each row of an open incident at or above
+          the threshold is a detection, so one 3-hour incident is ~36 detections;
+  paging  what notifies the on-call: a row where an incident opens or escalates keeps
+          its score; every other row is capped just below the paging threshold. At the
+          fixed threshold the detections are exactly the pages (an incident that stays
+          open at the same level pages once). Same definition for every file; see
+          docs/detection.md ("Count series (NAB) and the backtest").
 With --scores DIR the scores are read from a `repwatch backtest --format nab` output
 instead of running the detector.
 
@@ -87,15 +96,18 @@ def _nab(nab_dir: Path, scores: Path | None) -> list[dict[str, object]]:
     groups = evaluate_nab(nab_dir.resolve(), cfg, scores)
     source = f"scores from {scores}" if scores else "detector run (default configuration)"
     print(f"NAB realTweets ({nab_dir}), {source}; fixed threshold {cfg.page_threshold:.2f}")
-    print(f"{'group':16s} {'profile':20s} {'optimised':>9s} {'thr':>6s} {'hit':>6s} {'fp':>4s} | "
+    print(f"{'group':16s} {'profile':20s} {'score':6s} {'optimised':>9s} {'thr':>6s} {'hit':>6s} {'fp':>4s} | "
           f"{'fixed':>6s} {'hit':>6s} {'fp':>4s}")
     for g in groups:
-        for p in g.profiles:
-            hit = f"{p.best.windows_hit}/{p.best.windows}"
-            fixed_hit = f"{p.fixed.windows_hit}/{p.fixed.windows}" if p.fixed else "-"
-            print(f"{g.group:16s} {p.profile:20s} {p.best_normalised:9.1f} {p.best.threshold:6.3f} {hit:>6s} "
-                  f"{p.best.fp:4d} | {_fmt(p.fixed_normalised):>6s} {fixed_hit:>6s} "
-                  f"{p.fixed.fp if p.fixed else 0:4d}")
+        for kind, profiles in (("row", g.profiles), ("paging", g.paging_profiles)):
+            for p in profiles:
+                hit = f"{p.best.windows_hit}/{p.best.windows}"
+                fixed_hit = f"{p.fixed.windows_hit}/{p.fixed.windows}" if p.fixed else "-"
+                print(f"{g.group:16s} {p.profile:20s} {kind:6s} {p.best_normalised:9.1f} {p.best.threshold:6.3f} "
+                      f"{hit:>6s} {p.best.fp:4d} | {_fmt(p.fixed_normalised):>6s} {fixed_hit:>6s} "
+                      f"{p.fixed.fp if p.fixed else 0:4d}")
+    print("(row: every row's risk score; paging: only rows that open or escalate an incident reach the "
+          "threshold; fp = detection rows outside windows)")
     print(f"\n{'group':16s} {'windows alerted':>15s} {'median delay (min)':>19s} {'false alerts':>12s} "
           f"{'per entity-day':>14s}")
     for g in groups:

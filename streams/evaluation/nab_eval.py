@@ -4,6 +4,15 @@ Reports, per file group (the tuning split, the held-out split, all files) and pe
 profile: the threshold-optimised score and the score at the detector's fixed paging
 threshold; plus, at the fixed threshold, the detection delay (first alert in a window
 minus the window's labelled anomaly point) and false alerts per entity-day.
+
+Every NAB figure is reported for two per-row anomaly scores, side by side:
+
+* **row** (``anomaly_score``): the risk score of every row. A 3-hour incident above the
+  threshold is ~36 detection rows.
+* **paging** (``paging_score``): what notifies the on-call. Rows where an incident opens or
+  escalates keep their score; every other row is capped just below the paging threshold
+  (``streams.evaluation.backtest.paging_scores``), so an incident that stays open at the
+  same level is one detection, not one per row.
 """
 
 from __future__ import annotations
@@ -48,6 +57,8 @@ class ScoredFile:
     alerts: list[bool]
     windows: list[tuple[int, int]]
     labels: list[datetime] = field(default_factory=list)
+    #: the paging score per row (empty when unknown, e.g. an old backtest output)
+    paging: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -60,6 +71,8 @@ class GroupResult:
     delays_min: list[float]
     false_alerts: int
     entity_days: float
+    #: the same NAB profiles scored on the paging score (empty when unknown)
+    paging_profiles: list[ProfileResult] = field(default_factory=list)
 
     @property
     def false_alerts_per_entity_day(self) -> float:
@@ -73,18 +86,8 @@ class GroupResult:
         return {
             "group": self.group,
             "files": self.files,
-            "profiles": {
-                p.profile: {
-                    "optimised": round(p.best_normalised, 2),
-                    "optimised_threshold": round(p.best.threshold, 4),
-                    "optimised_windows_hit": p.best.windows_hit,
-                    "optimised_fp_rows": p.best.fp,
-                    "fixed": round(p.fixed_normalised, 2) if p.fixed_normalised is not None else None,
-                    "fixed_windows_hit": p.fixed.windows_hit if p.fixed else None,
-                    "fixed_fp_rows": p.fixed.fp if p.fixed else None,
-                }
-                for p in self.profiles
-            },
+            "profiles": _profiles_dict(self.profiles),
+            "paging_profiles": _profiles_dict(self.paging_profiles),
             "windows": self.windows,
             "windows_alerted": self.windows_alerted,
             "delays_min": [round(d, 1) for d in self.delays_min],
@@ -93,6 +96,21 @@ class GroupResult:
             "entity_days": round(self.entity_days, 2),
             "false_alerts_per_entity_day": round(self.false_alerts_per_entity_day, 4),
         }
+
+
+def _profiles_dict(profiles: Sequence[ProfileResult]) -> dict[str, dict[str, object]]:
+    return {
+        p.profile: {
+            "optimised": round(p.best_normalised, 2),
+            "optimised_threshold": round(p.best.threshold, 4),
+            "optimised_windows_hit": p.best.windows_hit,
+            "optimised_fp_rows": p.best.fp,
+            "fixed": round(p.fixed_normalised, 2) if p.fixed_normalised is not None else None,
+            "fixed_windows_hit": p.fixed.windows_hit if p.fixed else None,
+            "fixed_fp_rows": p.fixed.fp if p.fixed else None,
+        }
+        for p in profiles
+    }
 
 
 def _labels(path: Path) -> dict[str, list[datetime]]:
@@ -128,13 +146,18 @@ def score_files(
             ts, scores = read_series(scored, "anomaly_score")
             _, flags = read_series(scored, "alert")
             alerts = [f >= 0.5 for f in flags]
+            try:
+                _, paging = read_series(scored, "paging_score")
+            except KeyError:  # written before the paging column existed
+                paging = []
         else:
             res = run_nab_file(path, cfg)
             ts, scores = res.timestamps, res.anomaly_scores
             alerts = [s >= cfg.page_threshold for s in scores]
+            paging = res.paging_scores(cfg.page_threshold)
         out.append(
             ScoredFile(path.name, ts, scores, alerts, window_indices(ts, windows.get(path.name, [])),
-                       labels.get(path.name, []))
+                       labels.get(path.name, []), paging)
         )
     if not out:
         raise ConfigError(f"no series CSVs under {str(nab_dir / 'series')!r}")
@@ -157,8 +180,13 @@ def _episodes(f: ScoredFile) -> list[int]:
 def group_result(
     group: str, files: Sequence[ScoredFile], threshold: float, profiles: Iterable[CostMatrix] = PROFILES
 ) -> GroupResult:
+    profiles = tuple(profiles)
     corpus = Corpus(scores={f.name: f.scores for f in files}, windows={f.name: f.windows for f in files})
     results = [corpus.evaluate(p, threshold) for p in profiles]
+    paging_results: list[ProfileResult] = []
+    if files and all(f.paging for f in files):
+        paging = Corpus(scores={f.name: f.paging for f in files}, windows={f.name: f.windows for f in files})
+        paging_results = [paging.evaluate(p, threshold) for p in profiles]
     windows = alerted = false_alerts = 0
     delays: list[float] = []
     days = 0.0
@@ -179,7 +207,9 @@ def group_result(
         for i in _episodes(f):
             if i >= prob and not any(lo <= i <= hi for lo, hi in f.windows):
                 false_alerts += 1
-    return GroupResult(group, [f.name for f in files], results, windows, alerted, delays, false_alerts, days)
+    return GroupResult(
+        group, [f.name for f in files], results, windows, alerted, delays, false_alerts, days, paging_results
+    )
 
 
 def evaluate_nab(

@@ -45,7 +45,7 @@ def test_nab_backtest_writes_one_score_file_per_series(tmp_path: Path, capsys: p
     assert rc == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.csv", "b.csv"]
     rows = read_out(tmp_path / "out" / "a.csv")
-    assert list(rows[0]) == ["timestamp", "anomaly_score", "alert"]
+    assert list(rows[0]) == ["timestamp", "anomaly_score", "alert", "paging_score", "page"]
     assert len(rows) == 2000
     assert rows[0]["timestamp"] == "2015-03-01 00:02:53"
     thr = DetectorConfig().page_threshold
@@ -53,8 +53,14 @@ def test_nab_backtest_writes_one_score_file_per_series(tmp_path: Path, capsys: p
         s = float(r["anomaly_score"])
         assert 0.0 <= s <= 1.0
         assert r["alert"] == ("1" if s >= thr else "0")
+        p = float(r["paging_score"])
+        assert p <= s and r["page"] == ("1" if p >= thr else "0")
+        assert r["page"] == "0" or r["alert"] == "1"  # a page is an alert row
     assert any(r["alert"] == "1" for r in rows[1500:1536])  # the surge pages
     assert not any(r["alert"] == "1" for r in rows[:1400])  # the calm part does not
+    # one surge, one incident: it pages when it opens (and at most once more, escalating)
+    assert 1 <= sum(r["page"] == "1" for r in rows) <= 2
+    assert sum(r["page"] == "1" for r in rows) < sum(r["alert"] == "1" for r in rows)
     out = capsys.readouterr().out
     assert "a.csv" in out and "wrote 2 score file(s)" in out
 
@@ -118,3 +124,26 @@ def test_mentions_backtest_prints_events_and_summary(tmp_path: Path, capsys: pyt
     assert summary["incidents_opened"] == []  # a calm stream pages nothing
     for line in (tmp_path / "risk.jsonl").read_text().splitlines():
         assert json.loads(line)["entity_id"]
+
+
+def test_paging_scores_spike_only_where_an_incident_opens_or_escalates() -> None:
+    from detectors import Assessment, Severity, Transition
+    from streams.evaluation.backtest import paging_scores
+
+    rows = [  # (score, severity, transition)
+        (20.0, Severity.OK, None),
+        (59.99, Severity.WATCH, None),  # capped by a gate: no page
+        (65.0, Severity.WARNING, Transition.OPENED),  # page
+        (70.0, Severity.WARNING, None),  # same incident, same level: no new page
+        (85.0, Severity.CRITICAL, Transition.ESCALATED),  # page
+        (90.0, Severity.CRITICAL, None),
+        (75.0, Severity.CRITICAL, Transition.UPDATED),  # held by hysteresis: no page
+        (10.0, Severity.OK, Transition.RESOLVED),
+    ]
+    t = T0.replace(tzinfo=UTC)
+    asm = [Assessment("e", t, t + STEP, s, sev, 0.0, 0.0, transition=tr) for s, sev, tr in rows]
+    thr = DetectorConfig().page_threshold
+    got = paging_scores(asm, thr)
+    assert [g >= thr for g in got] == [False, False, True, False, True, False, False, False]
+    assert got[2] == 0.65 and got[4] == 0.85  # a page keeps its score (threshold-optimised NAB)
+    assert got[0] == 0.2 and got[1] == 0.5999 and got[3] == got[5] == got[6] == thr - 1e-4

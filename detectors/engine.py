@@ -10,8 +10,8 @@ documented in ``docs/detection.md``. In short, per bucket:
    over days) learnt from winsorised counts; the recent level until a slot has been seen.
 3. **Recent activity.** Fast EWMAs (half-life 15 min) of ``n_eff`` and of volume.
 4. **Positive-wave discount.** If the *extra* mentions are no more negative than usual
-   (their negative share <= 0.9x the usual share) they do not count as a negative surge;
-   at >= 1.25x they count fully (linear in between).
+   (their negative share <= 1.0x the usual share) they do not count as a negative surge;
+   at >= 1.5x they count fully (linear in between).
 5. **Surprise** ``u = min(log((x + 5) / (lam + 5)) / s, z_count)``: the log ratio with a
    pseudo-count (small counts move less) in units of the entity's usual deviation ``s``,
    capped by the Anscombe z of the window count (a big ratio on tiny counts is no evidence).
@@ -20,8 +20,9 @@ documented in ``docs/detection.md``. In short, per bucket:
    and unusual negative reach, only while ``u >= 3``. ``u = 5`` -> 60 (warning, a page),
    ``u = 8.85`` -> 80 (critical).
 7. **Gates and lifecycle.** No incident opens during warm-up (3 h of event time), below
-   ``min_negative`` effective negatives in the bucket, or in the cool-down after an incident
-   (except at critical); the score is capped just below warning instead, so severity
+   ``min_negative`` effective negatives in the bucket, in the cool-down after an incident
+   (except at critical), or with fewer than ``min_negative`` negatives beyond what the
+   bucket's volume explains at the usual negative share (attention is not a backlash); the score is capped just below warning instead, so severity
    warning/critical <=> an open incident. Incidents open at warning, escalate when severity
    exceeds their peak, report ``updated`` on severity changes (with 10 points of severity
    hysteresis), and resolve after 30 min below 30, then a 1 h cool-down.
@@ -371,6 +372,9 @@ class SurgeDetector:
 
         # 6. gates -------------------------------------------------------------------------
         cap = cfg.warning_score - 0.01
+        # the negatives this bucket's volume explains at the entity's usual mix (no mix information
+        # when (nearly) everything is negative, e.g. count series)
+        mix_neg = p0 * vol_eff if p0 < 0.9 else 0.0
         min_neg = sens.min_negative if sens.min_negative is not None else cfg.min_negative
         if state.incident_id is None and score > cap:
             # gates on *opening* an incident; an open incident is judged by its score alone
@@ -385,6 +389,12 @@ class SurgeDetector:
             elif state.cooldown_s > 0 and score < cfg.critical_score:
                 score = cap
                 reasons.append("cool-down after the last incident: only a critical surge pages")
+            elif mix_neg > 0.0 and n_eff - mix_neg < min_neg:
+                score = cap
+                reasons.append(
+                    f"only {n_eff - mix_neg:.1f} negative mentions beyond the usual {100 * p0:.0f}% of this "
+                    f"bucket's {vol_eff:.0f} mentions; {min_neg} needed to page"
+                )
         severity = severity_for(score, cfg)
         if state.incident_id is not None:
             # hysteresis: inside an incident, hold the previous level until the score is clearly below it

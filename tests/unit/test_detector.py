@@ -393,3 +393,30 @@ def test_config_page_threshold_is_the_warning_score() -> None:
     cfg = DetectorConfig()
     assert cfg.page_threshold == cfg.warning_score / 100
     assert replace(cfg, warning_score=70.0).page_threshold == 0.7
+
+
+def _small_wave(neg_share: float) -> list[Assessment]:
+    """A quiet entity (0.3 negatives/bucket, 30% negative), then a wave of 6 to 24 mentions per bucket."""
+    counts = baseline_counts(3.0, neg_rate=0.3, share=0.3, seed=11)
+    st, _ = run(series(counts))
+    wave_buckets = []
+    for j, vol in enumerate((6, 8, 10, 12, 14, 16, 18, 20, 22, 24)):
+        neg = round(vol * neg_share)
+        wave_buckets.append(mk(len(counts) + j, neg, vol - neg, 0))
+    _, out = run(wave_buckets, state=st)
+    return out
+
+
+def test_attention_at_about_the_usual_mix_does_not_open_an_incident() -> None:
+    # 45% negative against the usual 30%: within what a ~70%-accurate sentiment model and
+    # sampling noise give a praise wave; each bucket holds fewer than min_negative (5)
+    # negatives beyond the usual share of its own volume
+    out = _small_wave(0.45)
+    assert not transitions(out)
+    assert all(a.severity.rank < Severity.WARNING.rank for a in out)
+    assert any("beyond the usual 30% of this bucket's" in r for a in out for r in a.reasons)
+
+
+def test_a_negative_wave_of_the_same_size_does_open_one() -> None:
+    out = _small_wave(0.8)
+    assert transitions(out)[0] is Transition.OPENED

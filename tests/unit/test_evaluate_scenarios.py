@@ -41,8 +41,6 @@ def test_sonos_praise_never_goes_critical_with_the_default_sentiment_model() -> 
     assert o.first_critical is None  # critical never reached on the praised entity
 
 
-@pytest.mark.xfail(strict=True, reason="the default sentiment model labels 2 of the 8 sonos praise templates "
-                   "negative, so the wave carries the entity's usual negative share (docs/detection.md)")
 def test_sonos_praise_does_not_page_with_the_default_sentiment_model() -> None:
     o = run_scenario("sonos-praise", 7, load_settings(sentiment_model="default"))
     assert not o.pages

@@ -43,17 +43,6 @@ def test_sonos_praise_pages_nobody(sonos):
     assert not pages, f"unexpected pages: {pages}"
 
 
-#: Known detector limitation (issue #3, docs/detection.md): the default sentiment model labels
-#: 2 of the 8 praise templates negative, and the positive-wave discount shrinks towards
-#: "counts fully" on the small counts at the wave's start, so Sonos reaches *warning*
-#: (score ~65-76, a ticket, not a page) around the onset. strict: these turn red the day
-#: the detector stops doing it, and the marker must then be removed.
-KNOWN_WARNING = pytest.mark.xfail(
-    strict=True, reason="issue #3: praise wave reaches warning (ticket) at its onset; see docs/detection.md"
-)
-
-
-@KNOWN_WARNING
 def test_sonos_praise_raises_no_reputation_alert_at_all(sonos):
     tickets = [(n.path, a["labels"]) for n in sonos.notifications() for a in n.alerts
                if a["labels"]["alertname"].startswith("ReputationRisk")]
@@ -73,7 +62,6 @@ def test_the_praise_wave_was_seen(sonos):
     assert peak_ratio and float(peak_ratio[0]["value"][1]) > 3, peak_ratio
 
 
-@KNOWN_WARNING
 def test_the_praise_wave_kept_risk_below_warning(sonos):
     """A positive wave raises volume signals but not risk."""
     prom = sonos.prom

@@ -9,9 +9,9 @@ documented in ``docs/detection.md``. In short, per bucket:
 2. **Baseline.** Expected negatives ``lam``: a time-of-day profile (hourly slots, an EWMA
    over days) learnt from winsorised counts; the recent level until a slot has been seen.
 3. **Recent activity.** Fast EWMAs (half-life 15 min) of ``n_eff`` and of volume.
-4. **Positive-wave discount.** If the *extra* mentions are no more negative than usual
-   (their negative share <= 1.0x the usual share) they do not count as a negative surge;
-   at >= 1.5x they count fully (linear in between).
+4. **Positive-wave discount.** The excess counts in proportion to the probability that the
+   *extra* mentions are a negative wave (negative share 1.5x the usual) rather than attention
+   at the usual mix (binomial likelihood ratio of their negatives, even prior odds).
 5. **Surprise** ``u = min(log((x + 5) / (lam + 5)) / s, z_count)``: the log ratio with a
    pseudo-count (small counts move less) in units of the entity's usual deviation ``s``,
    capped by the Anscombe z of the window count (a big ratio on tiny counts is no evidence).
@@ -77,11 +77,12 @@ class DetectorConfig:
     bot_rate: float = 2.0  # authors averaging more negative posts per bucket than this are bot-like
     author_rate_half_life_s: float = 600.0  # memory of the negative posts-per-author rate
     posts_per_voice: float = 4.0  # cap on posts per sqrt(authors * distinct texts): copy-paste floods
-    # positive-wave discount: extra mentions whose negative share is at most share_floor x the usual
-    # don't count as a negative surge; at share_full x (or more negative) they count fully
+    # positive-wave discount: the extra mentions count as far as they are more likely a negative wave
+    # (negative share share_full x the usual) than attention at share_floor x the usual (binomial
+    # likelihood ratio, even prior odds)
     share_floor: float = 1.0
     share_full: float = 1.5
-    share_prior_posts: float = 10.0  # pseudo-counts shrinking a bucket's share to baseline
+    share_prior_posts: float = 10.0  # pseudo-counts shrinking the recent share to baseline (share boost)
     # --- score ------------------------------------------------------------------------
     u_scale: float = 5.5  # base = 100 * (1 - exp(-u / u_scale)): u=5 -> 60, u=9 -> 80
     bonus_min_u: float = 3.0  # boosts only while the surprise is at least this
@@ -294,11 +295,16 @@ class SurgeDetector:
         excess_neg = fast - lam
         if excess_neg > 0 and p0 < 0.9:  # (nearly) all-negative series carry no mix information
             excess_vol = max(fast_vol - exp_vol, excess_neg)
-            # shrunk towards "counts fully": without evidence, nothing is discounted
-            q_prior = min(0.99, p0 * cfg.share_full)
-            q = (excess_neg * n_w + k_s * q_prior) / (excess_vol * n_w + k_s)
-            signals["excess_negative_share"] = round(q, 4)
-            d = _clamp01((q / p0 - cfg.share_floor) / (cfg.share_full - cfg.share_floor))
+            # d = the probability that the extra mentions are a negative wave (negative share
+            # share_full x the usual) rather than attention at the usual mix (share_floor x), from
+            # the binomial likelihood ratio of their negatives (even prior odds). Few extra mentions
+            # carry little evidence either way; many at about the usual share carry a lot.
+            q0, q1 = min(0.98, p0 * cfg.share_floor), min(0.99, p0 * cfg.share_full)
+            n_x, k_x = excess_vol * n_w, excess_neg * n_w
+            llr = k_x * math.log(q1 / q0) + (n_x - k_x) * math.log((1.0 - q1) / (1.0 - q0))
+            d = 1.0 / (1.0 + math.exp(-llr)) if llr > -50.0 else 0.0
+            signals["excess_negative_share"] = round(k_x / n_x, 4)
+            signals["negative_wave_log_odds"] = round(llr, 3)
             if d < 1.0:
                 x = lam + excess_neg * d
                 signals["positive_discount"] = round(1.0 - d, 4)

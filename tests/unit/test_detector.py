@@ -420,3 +420,17 @@ def test_attention_at_about_the_usual_mix_does_not_open_an_incident() -> None:
 def test_a_negative_wave_of_the_same_size_does_open_one() -> None:
     out = _small_wave(0.8)
     assert transitions(out)[0] is Transition.OPENED
+
+
+def test_a_huge_wave_slightly_more_negative_than_usual_is_not_a_negative_surge() -> None:
+    # 200 mentions/bucket at 33% negative against a quiet 30%: 1.1x the usual share, which a
+    # ~70%-accurate sentiment model gives a praise wave. A linear ramp on the share ratio would
+    # count 20% of the wave (13 negatives/bucket against 0.3 expected); the likelihood ratio of
+    # hundreds of posts at about the usual share says attention, so nothing counts
+    counts = baseline_counts(3.0, neg_rate=0.3, share=0.3, seed=12)
+    st, _ = run(series(counts))
+    big = [mk(len(counts) + j, 66, 67, 67) for j in range(24)]
+    _, out = run(big, state=st)
+    assert not transitions(out)
+    assert max(a.score for a in out) < 40
+    assert all(a.signals["positive_discount"] > 0.9 for a in out[6:])

@@ -17,8 +17,8 @@ Replay history offline through the same code as the live stream.
       OUTDIR/<same name>.csv with columns timestamp,anomaly_score,alert,paging_score,page:
         anomaly_score  the risk score of the row scaled to [0,1]
         alert          1 when anomaly_score >= the default configuration's paging
-                       threshold (fixed in advance: score >= warning, 0.60), i.e. on
-                       every row of an open incident
+                       threshold (fixed in advance: score >= warning, 0.60): every
+                       row of an open incident that scores at or above it
         paging_score   what notifies the on-call: the same score on rows where an
                        incident opens or escalates, capped just below the threshold on
                        every other row (an incident that stays open at the same level

@@ -40,6 +40,8 @@ def test_evaluate_on_a_synthetic_nab_corpus(tmp_path: Path, capsys: pytest.Captu
     assert 0 <= g["median_delay_min"] <= 30  # the surge starts at the labelled point
     std = g["profiles"]["standard"]
     assert std["optimised"] > 80 and std["fixed"] > 80
+    paging = g["paging_profiles"]["standard"]
+    assert paging["fixed_fp_rows"] <= std["fixed_fp_rows"]  # one incident pages once, not once per row
     text = capsys.readouterr().out
     assert "standard" in text and "reward_low_FN_rate" in text
 
@@ -55,6 +57,9 @@ def test_evaluate_reads_a_backtest_output_identically(tmp_path: Path) -> None:
     # scores are written with 4 decimals: the same windows, alerts and false alerts
     assert (a["windows_alerted"], a["false_alerts"]) == (b["windows_alerted"], b["false_alerts"])
     assert a["profiles"]["standard"]["fixed"] == pytest.approx(b["profiles"]["standard"]["fixed"], abs=0.5)
+    # the paging score is written too, and scored the same way
+    assert b["paging_profiles"]["standard"]["fixed"] == pytest.approx(a["paging_profiles"]["standard"]["fixed"],
+                                                                      abs=0.5)
 
 
 def test_evaluate_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

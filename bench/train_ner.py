@@ -22,15 +22,20 @@ import pycrfsuite
 
 from bench.entities_data import Doc, data_dir, entity_prf, format_prf, load_btc, load_wnut
 from streams.nlp.discovery import (
+    DEFAULT_CLUSTERS,
     DEFAULT_GAZETTEER,
     DEFAULT_MODEL,
     Gazetteer,
     SpacyTags,
+    WordClusters,
+    combine_aux,
     crf_decode,
     doc_features,
+    tokenize,
 )
 
 CACHE = Path("/tmp/repwatch-ner-aux-cache.pkl")
+V2 = [False]  # set from --features in main()
 
 
 def build_gazetteer(out: Path) -> None:
@@ -70,15 +75,90 @@ def build_gazetteer(out: Path) -> None:
     out.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
 
 
-def aux_tags(docs: list[Doc], kind: str, gaz: Gazetteer | None = None) -> list[list[list[str]] | None]:
+def aux_tags(docs: list[Doc], kind: str, gaz: Gazetteer | None = None,
+             clusters: WordClusters | None = None) -> list[list[list[str]] | None]:
     spacy = _spacy_tags(docs, kind)
-    if gaz is None:
-        return spacy
-    out: list[list[list[str]] | None] = []
-    for (toks, _), sp in zip(docs, spacy, strict=True):
-        g = gaz.tag(toks)
-        out.append([[*(sp[i] if sp is not None else []), *g[i]] for i in range(len(toks))])
-    return out
+    toks = [d[0] for d in docs]
+    aux = combine_aux(toks, None if kind == "none" else spacy, gaz, clusters)  # type: ignore[arg-type]
+    return aux if aux is not None else [None] * len(docs)
+
+
+
+
+
+def unlabelled_texts(source: str, labelled: list[list[str]]) -> list[list[str]]:
+    """Token lists for learning word clusters: the *texts* (no labels) of the given
+    labelled training documents, plus, for ``semeval``, the SemEval 2013-2016 tweets
+    (under Twitter's terms: measured only, never shipped -- see docs/nlp-entities.md)."""
+    docs = [list(d) for d in labelled]
+    if source == "semeval":
+        import re
+
+        seen: set[str] = set()
+        for f in sorted((data_dir().parent / "sentiment" / "semeval2013-2016").glob("*.tsv")):
+            for line in f.read_text(encoding="utf-8").splitlines():
+                parts = line.split("\t")
+                if len(parts) < 3 or parts[0] in seen:
+                    continue
+                seen.add(parts[0])
+                text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), parts[-1])
+                docs.append([t for t, _, _ in tokenize(text)])
+    return docs
+
+
+def build_clusters(docs: list[list[str]], out: Path, ks: tuple[int, ...] = (32, 128, 512),
+                   dim: int = 100, min_count: int = 3, n_ctx: int = 10000, seed: int = 0) -> None:
+    """Word clusters from unlabelled token lists: directional co-occurrence counts
+    (offsets -2, -1, +1, +2) with the ``n_ctx`` most frequent words, positive PMI
+    (context distribution smoothed, alpha 0.75), truncated SVD to ``dim`` dimensions,
+    unit-normalised rows, k-means for every k in ``ks``. Words (lower-cased; URLs
+    skipped) seen at least ``min_count`` times get one cluster id per k."""
+    from collections import Counter
+
+    import numpy as np
+    from scipy import sparse
+    from sklearn.cluster import MiniBatchKMeans
+    from sklearn.decomposition import TruncatedSVD
+
+    low = [[t.lower() for t in d if not t.lower().startswith(("http", "www."))] for d in docs]
+    cnt = Counter(t for d in low for t in d)
+    vocab = [w for w, c in cnt.most_common() if c >= min_count]
+    vid = {w: i for i, w in enumerate(vocab)}
+    cid = {w: i for i, w in enumerate(vocab[:n_ctx])}
+    rows, cols = [], []
+    for d in low:
+        ids = [vid.get(t, -1) for t in d]
+        cids = [cid.get(t, -1) for t in d]
+        for i, w in enumerate(ids):
+            if w < 0:
+                continue
+            for k, off in enumerate((-2, -1, 1, 2)):
+                j = i + off
+                if 0 <= j < len(d) and cids[j] >= 0:
+                    rows.append(w)
+                    cols.append(k * n_ctx + cids[j])
+    m = sparse.coo_matrix((np.ones(len(rows), dtype=np.float64), (rows, cols)),
+                          shape=(len(vocab), 4 * n_ctx)).tocsr()
+    m.sum_duplicates()
+    total = m.sum()
+    pw = np.asarray(m.sum(axis=1)).ravel() / total
+    pc = np.asarray(m.sum(axis=0)).ravel() ** 0.75
+    pc /= pc.sum()
+    m = m.tocoo()
+    pmi = np.log(m.data / total / (pw[m.row] * pc[m.col]))
+    keep = pmi > 0
+    ppmi = sparse.csr_matrix((pmi[keep], (m.row[keep], m.col[keep])), shape=m.shape)
+    emb = TruncatedSVD(n_components=dim, random_state=seed).fit_transform(ppmi)
+    emb /= np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-9)
+    labels = [MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=4096).fit_predict(emb)
+              for k in ks]
+    lines = ["# repwatch NER word clusters, built by bench/train_ner.py build_clusters "
+             f"({len(docs)} documents, {len(vocab)} words, dim {dim}, min_count {min_count})",
+             "#k\t" + "\t".join(str(k) for k in ks)]
+    lines += [w + "\t" + "\t".join(str(int(lab[i])) for lab in labels) for i, w in enumerate(vocab)
+              if w.strip() and "\t" not in w]
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"clusters: {len(docs)} docs, {len(vocab)} words -> {out}", file=sys.stderr)
 
 
 def _spacy_tags(docs: list[Doc], kind: str) -> list[list[list[str]] | None]:
@@ -103,22 +183,24 @@ def lowercased(docs: list[Doc]) -> list[Doc]:
 
 
 def train(docs: list[Doc], aux: str, model_path: Path, c1: float, c2: float, max_iter: int,
-          gaz: Gazetteer | None = None) -> None:
+          gaz: Gazetteer | None = None, clusters: WordClusters | None = None) -> None:
     trainer = pycrfsuite.Trainer(verbose=False)
-    for (toks, tags), ax in zip(docs, aux_tags(docs, aux, gaz), strict=True):
-        trainer.append(doc_features(toks, ax), tags)
+    for (toks, tags), ax in zip(docs, aux_tags(docs, aux, gaz, clusters), strict=True):
+        trainer.append(doc_features(toks, ax, v2=V2[0]), tags)
     trainer.set_params(
         {"c1": c1, "c2": c2, "max_iterations": max_iter, "feature.possible_transitions": True}
     )
     trainer.train(str(model_path))
 
 
-def predict(docs: list[Doc], aux: str, model_path: Path, gaz: Gazetteer | None = None) -> list[list[str]]:
+def predict(docs: list[Doc], aux: str, model_path: Path, gaz: Gazetteer | None = None,
+            clusters: WordClusters | None = None, o_threshold: float | None = None) -> list[list[str]]:
     tagger = pycrfsuite.Tagger()
     tagger.open(str(model_path))
+    labels = [lb for lb in tagger.labels() if lb != "O"]
     return [
-        tagger.tag(doc_features(toks, ax)) if toks else []
-        for (toks, _), ax in zip(docs, aux_tags(docs, aux, gaz), strict=True)
+        crf_decode(tagger, doc_features(toks, ax, v2=V2[0]), labels, o_threshold) if toks else []
+        for (toks, _), ax in zip(docs, aux_tags(docs, aux, gaz, clusters), strict=True)
     ]
 
 
@@ -138,12 +220,46 @@ def to_coarse(tags: list[str]) -> list[str]:
     return [f"{t[:2]}{m[t[2:]]}" if t != "O" and t[2:] in m else "O" for t in tags]
 
 
+def selection_sets(held: list[Doc]) -> list[tuple[str, list[Doc], bool]]:
+    """The selection score's three held-out sets (fixed before comparing configurations):
+    (a) the WNUT-17 train tune fold, (b) the same fold lower-cased, (c) BTC dev scored
+    on PER/LOC/ORG (corporation+group -> ORG). WNUT-17 dev is not among them."""
+    return [("WNUT-17 train tune fold (every 5th doc)", held, False),
+            ("same fold, lower-cased", lowercased(held), False),
+            ("BTC dev, PER/LOC/ORG", load_btc("dev", org_as="ORG"), True)]
+
+
+def selection_score(model: Path, held: list[Doc], aux: str, gaz: Gazetteer | None,
+                    clusters: WordClusters | None, thresholds: list[float | None],
+                    verbose: bool = False) -> dict[float | None, list[float]]:
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(model))
+    labels = [lb for lb in tagger.labels() if lb != "O"]
+    scores: dict[float | None, list[float]] = {thr: [] for thr in thresholds}
+    for name, docs, coarse in selection_sets(held):
+        feats = [doc_features(toks, ax, v2=V2[0]) for (toks, _), ax in zip(docs, aux_tags(docs, aux, gaz, clusters), strict=True)]
+        for thr in thresholds:
+            pred = [crf_decode(tagger, f, labels, thr) if f else [] for f in feats]
+            gold = [d[1] for d in docs]
+            if coarse:
+                gold, pred = [to_coarse(g) for g in gold], [to_coarse(p) for p in pred]
+            res = entity_prf(gold, pred)
+            if verbose:
+                print(f"{name} (o_threshold={thr}):\n{format_prf(res)}")
+            scores[thr].append(res["ALL"]["f1"])
+    for thr, sc in scores.items():
+        print(f"o_threshold={thr}: SELECTION SCORE {sum(sc) / len(sc):.1f}  "
+              f"({' / '.join(f'{x:.1f}' for x in sc)})", flush=True)
+    return scores
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mode", choices=["tune", "threshold", "final"], default="tune",
-                    help="'threshold': score o_threshold values with the last tune-mode model")
+                    help="'threshold': score o_threshold values with the tune-mode model --tune-model")
     ap.add_argument("--o-threshold", type=float, default=None,
-                    help="final mode: decode with per-token marginals, O only if P(O) >= this")
+                    help="decode with per-token marginals, O only if P(O) >= this (tune mode: "
+                         "scored besides Viterbi; final mode: recorded in the model's json)")
     ap.add_argument("--aux", choices=["none", "spacy"], default="spacy")
     ap.add_argument("--btc", choices=["none", "perloc", "corporation", "group"], default="corporation",
                     help="use BTC train, mapping its ORG to this WNUT type ('none': skip BTC, "
@@ -153,72 +269,61 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-iter", type=int, default=100)
     ap.add_argument("--case-aug", action="store_true", help="also train on lower-cased copies")
     ap.add_argument("--gaz", action="store_true", help="gazetteer features (names, places)")
+    ap.add_argument("--clusters", choices=["none", "ccby", "semeval"], default="none",
+                    help="word-cluster features learnt from unlabelled text: 'ccby' = the texts of "
+                         "WNUT-17 train + BTC train (CC-BY 4.0; in tune mode without the tune fold); "
+                         "'semeval' = those + the SemEval 2013-2016 tweets (measurement only: not "
+                         "allowed in final mode, the tweets are under Twitter's terms)")
+    ap.add_argument("--features", type=int, choices=[1, 2], default=1,
+                    help="2: also quotes / capitalised runs / CamelCase tags / +-3 words (discovery._v2_features)")
+    ap.add_argument("--tune-model", type=Path, default=Path("/tmp/repwatch-ner-tune.crfsuite"))
     ap.add_argument("--out", type=Path, default=DEFAULT_MODEL)
     args = ap.parse_args(argv)
+    if args.mode == "final" and args.clusters == "semeval":
+        ap.error("--clusters semeval is for measurement only (Twitter's terms); ship 'ccby'")
 
+    V2[0] = args.features == 2
     wnut = load_wnut("train")
+    fit = [d for i, d in enumerate(wnut) if i % 5 != 0]
+    held = [d for i, d in enumerate(wnut) if i % 5 == 0]
+    tag = args.tune_model.stem
     gaz = None
     if args.gaz:
-        build_gazetteer(DEFAULT_GAZETTEER if args.mode == "final" else Path("/tmp/repwatch-ner-gaz.tsv"))
-        gaz = Gazetteer.load(DEFAULT_GAZETTEER if args.mode == "final" else "/tmp/repwatch-ner-gaz.tsv")
+        gpath = DEFAULT_GAZETTEER if args.mode == "final" else Path("/tmp/repwatch-ner-gaz.tsv")
+        build_gazetteer(gpath)
+        gaz = Gazetteer.load(gpath)
+    clusters = None
+    if args.clusters != "none":
+        cpath = DEFAULT_CLUSTERS if args.mode == "final" else Path(f"/tmp/{tag}-clusters-{args.clusters}.tsv")
+        if args.mode != "threshold" or not cpath.exists():
+            texts = [d[0] for d in (wnut if args.mode == "final" else fit)] + [d[0] for d in load_btc("train")]
+            build_clusters(unlabelled_texts(args.clusters, texts), cpath)
+        clusters = WordClusters.load(cpath)
     t0 = time.perf_counter()
     if args.mode == "threshold":
-        # o_threshold chosen by the same selection score, on the last tune-mode model
-        held = [d for i, d in enumerate(wnut) if i % 5 == 0]
-        tagger = pycrfsuite.Tagger()
-        tagger.open("/tmp/repwatch-ner-tune.crfsuite")
-        labels = [lb for lb in tagger.labels() if lb != "O"]
-        sets = []
-        for docs, coarse in ((held, False), (lowercased(held), False), (load_btc("dev", org_as="ORG"), True)):
-            feats = [doc_features(toks, ax) for (toks, _), ax in zip(docs, aux_tags(docs, args.aux, gaz), strict=True)]
-            sets.append((docs, feats, coarse))
-        for thr in (None, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95):
-            scores = []
-            for docs, feats, coarse in sets:
-                pred = [crf_decode(tagger, f, labels, thr) if f else [] for f in feats]
-                gold = [d[1] for d in docs]
-                if coarse:
-                    gold, pred = [to_coarse(g) for g in gold], [to_coarse(p) for p in pred]
-                scores.append(entity_prf(gold, pred)["ALL"]["f1"])
-            print(f"o_threshold={thr}: SELECTION SCORE {sum(scores) / len(scores):.1f}  "
-                  f"({' / '.join(f'{x:.1f}' for x in scores)})", flush=True)
+        selection_score(args.tune_model, held, args.aux, gaz, clusters,
+                        [None, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95])
         return 0
     if args.mode == "tune":
-        # Selection score (fixed before comparing configurations): mean entity F1 of
-        # (a) the WNUT-17 train tune fold, (b) the same fold lower-cased, (c) BTC dev
-        # scored on PER/LOC/ORG (corporation+group -> ORG). WNUT-17 dev is not used.
-        fit = [d for i, d in enumerate(wnut) if i % 5 != 0]
-        held = [d for i, d in enumerate(wnut) if i % 5 == 0]
-        path = Path("/tmp/repwatch-ner-tune.crfsuite")
-        train(training_docs(args, fit), args.aux, path, args.c1, args.c2, args.max_iter, gaz)
+        train(training_docs(args, fit), args.aux, args.tune_model, args.c1, args.c2, args.max_iter, gaz, clusters)
         print(f"trained in {time.perf_counter() - t0:.0f}s; {vars(args)}")
-        scores = []
-        for name, docs, coarse in (("WNUT-17 train tune fold (every 5th doc)", held, False),
-                                   ("same fold, lower-cased", lowercased(held), False),
-                                   ("BTC dev, PER/LOC/ORG", load_btc("dev", org_as="ORG"), True)):
-            pred = predict(docs, args.aux, path, gaz)
-            gold = [d[1] for d in docs]
-            if coarse:
-                gold = [to_coarse(g) for g in gold]
-                pred = [to_coarse(p) for p in pred]
-            res = entity_prf(gold, pred)
-            print(name + ":")
-            print(format_prf(res))
-            scores.append(res["ALL"]["f1"])
-        print(f"SELECTION SCORE {sum(scores) / len(scores):.1f}  ({' / '.join(f'{x:.1f}' for x in scores)})")
+        thresholds = [None] + ([args.o_threshold] if args.o_threshold is not None else [])
+        selection_score(args.tune_model, held, args.aux, gaz, clusters, thresholds, verbose=True)
         return 0
 
     docs = training_docs(args, wnut)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    train(docs, args.aux, args.out, args.c1, args.c2, args.max_iter, gaz)
+    train(docs, args.aux, args.out, args.c1, args.c2, args.max_iter, gaz, clusters)
     secs = time.perf_counter() - t0
     files = [data_dir() / "wnut17" / "wnut17train.conll"]
-    if args.btc != "none":
+    if args.btc != "none" or args.clusters != "none":
         files.append(data_dir() / "btc" / "btc.train")
     meta = {
         "model": "python-crfsuite linear-chain CRF (L-BFGS)",
         "aux": args.aux,
         "gazetteer": DEFAULT_GAZETTEER.name if args.gaz else None,
+        "clusters": DEFAULT_CLUSTERS.name if clusters is not None else None,
+        "features": args.features,
         "case_augmentation": args.case_aug,
         "o_threshold": args.o_threshold,
         "params": {"c1": args.c1, "c2": args.c2, "max_iterations": args.max_iter, "btc_org_as": args.btc},
@@ -229,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
                    "Corpus (CC-BY 4.0, Derczynski, Bontcheva & Roberts 2016)",
         "command": "python -m bench.train_ner --mode final " + " ".join(
             f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
-            if k not in ("mode", "out", "case_aug", "gaz")) + (" --case-aug" if args.case_aug else "")
+            if k not in ("mode", "out", "case_aug", "gaz", "tune_model")) + (" --case-aug" if args.case_aug else "")
             + (" --gaz" if args.gaz else ""),
     }
     args.out.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")

@@ -121,11 +121,54 @@ def _token_base(w: str) -> dict[str, str]:
     return f
 
 
-def doc_features(tokens: Sequence[str], aux: Sequence[Sequence[str]] | None = None) -> list[list[str]]:
+_QUOTES = {'"', "\u201c", "\u201d", "''", "``"}
+_CAMEL_RE = re.compile(r"[a-z][A-Z]")
+
+
+def _v2_features(tokens: Sequence[str], base: list[dict[str, str]], regime: str) -> list[list[str]]:
+    """Extra signals for multi-word names, products and titles: inside "quotes",
+    position in a run of capitalised words (crossed with the document casing),
+    CamelCase hashtags/handles, and words 3 positions away."""
+    n = len(tokens)
+    out: list[list[str]] = [[] for _ in range(n)]
+    qpos = [i for i, t in enumerate(tokens) if t in _QUOTES]
+    for a, b in zip(qpos[::2], qpos[1::2], strict=False):
+        if 0 < b - a <= 8:
+            for i in range(a + 1, b):
+                out[i].append("inq")
+    capd = [b["k"] in ("W", "ALNUM") and b.get("ss", "").startswith("X") for b in base]
+    i = 0
+    while i < n:
+        if not capd[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and capd[j]:
+            j += 1
+        ln = min(j - i, 4)
+        for k in range(i, j):
+            pos = "S" if j - i == 1 else "B" if k == i else "E" if k == j - 1 else "I"
+            out[k].append(f"caprun={regime}|{ln}|{pos}")
+        i = j
+    for i, t in enumerate(tokens):
+        b = base[i]
+        if b["k"] in ("HASH", "AT") and _CAMEL_RE.search(t):
+            out[i].append(f"camel={b['k']}")
+        for off in (-3, 3):
+            j = i + off
+            if 0 <= j < n:
+                out[i].append(f"{off}:w={base[j].get('w', '')}")
+    return out
+
+
+def doc_features(
+    tokens: Sequence[str], aux: Sequence[Sequence[str]] | None = None, v2: bool = False
+) -> list[list[str]]:
     """CRFsuite feature strings for one document (list of tokens).
 
     ``aux`` optionally gives extra per-token feature strings (e.g. spaCy tags),
-    added for the token and its immediate neighbours.
+    added for the token and its immediate neighbours. ``v2`` adds
+    :func:`_v2_features` (the model's json records ``"features": 2``).
     """
     n = len(tokens)
     base = [_token_base(t) for t in tokens]
@@ -145,10 +188,13 @@ def doc_features(tokens: Sequence[str], aux: Sequence[Sequence[str]] | None = No
         regime = "title"
     else:
         regime = "mixed"
+    extra = _v2_features(tokens, base, regime) if v2 else None
     out: list[list[str]] = []
     for i in range(n):
         b = base[i]
         f = ["bias", "reg=" + regime]
+        if extra is not None:
+            f.extend(extra[i])
         for k, v in b.items():
             f.append(f"{k}={v}")
         f.append(f"reg_ss={regime}|{b.get('ss', '')}")
@@ -263,6 +309,47 @@ class Gazetteer:
         return out
 
 
+# --------------------------------------------------------------------------- word clusters
+
+DEFAULT_CLUSTERS = MODELS_DIR / "ner_clusters.tsv"
+
+
+class WordClusters:
+    """Distributional word classes (lower-cased word -> one cluster id per granularity),
+    learnt from unlabelled text by ``bench/train_ner.py`` (PPMI co-occurrence, truncated
+    SVD, k-means at several k). Yields ``cK=<id>`` per granularity K; a ``#hashtag`` or
+    ``@handle`` not in the table falls back to its body; unknown words get nothing."""
+
+    def __init__(self, names: Sequence[str], table: dict[str, tuple[str, ...]]) -> None:
+        self.names = tuple(names)
+        self.table = table
+
+    @classmethod
+    def load(cls, path: Path | str) -> WordClusters:
+        table: dict[str, tuple[str, ...]] = {}
+        names: list[str] = []
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("#"):
+                    if line.startswith("#k\t"):
+                        names = line.rstrip("\n").split("\t")[1:]
+                    continue
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) >= 2:
+                    table[parts[0]] = tuple(parts[1:])
+        return cls(names, table)
+
+    def tag(self, tokens: Sequence[str]) -> list[list[str]]:
+        out: list[list[str]] = []
+        for t in tokens:
+            lw = t.lower()
+            ids = self.table.get(lw)
+            if ids is None and len(lw) > 1 and lw[0] in "#@":
+                ids = self.table.get(lw[1:])
+            out.append([f"c{n}={i}" for n, i in zip(self.names, ids, strict=False)] if ids else ["c=UNK"])
+        return out
+
+
 # --------------------------------------------------------------------------- spans
 
 
@@ -319,15 +406,22 @@ def normalise_surface(surface: str) -> str:
 
 
 def combine_aux(
-    docs: Sequence[Sequence[str]], spacy_tags: list[list[list[str]]] | None, gaz: Gazetteer | None
+    docs: Sequence[Sequence[str]],
+    spacy_tags: list[list[list[str]]] | None,
+    gaz: Gazetteer | None,
+    clusters: WordClusters | None = None,
 ) -> list[list[list[str]]] | None:
-    """Per-token extra features: spaCy tags and/or gazetteer classes."""
-    if spacy_tags is None and gaz is None:
+    """Per-token extra features: spaCy tags, gazetteer classes, word clusters."""
+    if spacy_tags is None and gaz is None and clusters is None:
         return None
-    aux = spacy_tags if spacy_tags is not None else [[[] for _ in d] for d in docs]
-    if gaz is not None:
+    aux = (
+        [[list(f) for f in d] for d in spacy_tags] if spacy_tags is not None else [[[] for _ in d] for d in docs]
+    )
+    for lex in (gaz, clusters):
+        if lex is None:
+            continue
         for toks, ax in zip(docs, aux, strict=True):
-            for feats, g in zip(ax, gaz.tag(toks), strict=True):
+            for feats, g in zip(ax, lex.tag(toks), strict=True):
                 feats.extend(g)
     return aux
 
@@ -348,7 +442,10 @@ class CrfDiscoverer:
         self._spacy: SpacyTags | None = SpacyTags() if self.uses_spacy else None
         gaz = meta.get("gazetteer")
         self._gaz = Gazetteer.load(path.parent / gaz) if gaz else None
+        clusters = meta.get("clusters")
+        self._clusters = WordClusters.load(path.parent / clusters) if clusters else None
         self.o_threshold: float | None = meta.get("o_threshold")
+        self._v2 = meta.get("features") == 2
         self._labels = [lb for lb in self._tagger.labels() if lb != "O"]
         self._exclude = {normalise_surface(k) for k in exclude_keys}
         self._exclude.discard("")
@@ -370,13 +467,13 @@ class CrfDiscoverer:
         self, docs: Sequence[Sequence[str]], spacy_tags: list[list[list[str]]] | None
     ) -> list[list[str]]:
         """Like :meth:`tag_tokens` with the spaCy pass already done (``None`` if unused)."""
-        aux = combine_aux(docs, spacy_tags, self._gaz)
+        aux = combine_aux(docs, spacy_tags, self._gaz, self._clusters)
         out = []
         for i, toks in enumerate(docs):
             if not toks:
                 out.append([])
                 continue
-            feats = doc_features(toks, aux[i] if aux is not None else None)
+            feats = doc_features(toks, aux[i] if aux is not None else None, v2=self._v2)
             out.append(self._decode(feats))
         return out
 

@@ -12,7 +12,9 @@ from streams.errors import ConfigError
 from streams.nlp.discovery import (
     CrfDiscoverer,
     Gazetteer,
+    WordClusters,
     bio_spans,
+    combine_aux,
     doc_features,
     normalise_surface,
     read_conll,
@@ -59,6 +61,15 @@ def test_gazetteer_longest_match(tmp_path: Path) -> None:
     p.write_text("# c\nnew york\tCITY\nyork\tCITY\nemma\tFIRST\n", encoding="utf-8")
     g = Gazetteer.load(p)
     assert g.tag(["I", "love", "New", "York", "#emma"]) == [[], [], ["g=B-CITY"], ["g=I-CITY"], ["g=B-FIRST"]]
+
+
+def test_word_clusters_lookup_and_fallbacks(tmp_path: Path) -> None:
+    p = tmp_path / "c.tsv"
+    p.write_text("# clusters\n#k\t32\t512\nlondon\t3\t17\niphone\t5\t40\n", encoding="utf-8")
+    c = WordClusters.load(p)
+    assert c.tag(["London", "#iPhone", "zzqx"]) == [["c32=3", "c512=17"], ["c32=5", "c512=40"], ["c=UNK"]]
+    aux = combine_aux([["London", "x"]], [[["pos=PROPN"], ["pos=X"]]], None, c)
+    assert aux == [[["pos=PROPN", "c32=3", "c512=17"], ["pos=X", "c=UNK"]]]
 
 
 def test_read_conll_ignores_extra_columns_and_blank_runs() -> None:
@@ -114,3 +125,12 @@ def test_shipped_model_loads_and_finds_obvious_entities() -> None:
     assert ("location", "discovered:location:london") in got
     assert not any(h.entity_id.endswith(":paris") for h in hits)  # watchlist form dropped
     assert none == []
+
+
+def test_v2_features_quotes_caps_runs_and_camel_tags() -> None:
+    toks = ["i", "watched", '"', "The", "Dark", "Knight", '"', "#TaylorSwift"]
+    feats = doc_features(toks, v2=True)
+    assert "inq" in feats[3] and "inq" in feats[5] and "inq" not in feats[1]
+    assert any(f.startswith("caprun=") and f.endswith("|3|B") for f in feats[3])
+    assert "camel=HASH" in feats[7]
+    assert not any(f.startswith(("inq", "caprun=", "camel=")) for f in doc_features(toks)[3])

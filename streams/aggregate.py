@@ -46,6 +46,8 @@ class AggConfig:
     evidence_posts: int = 5
     top_terms: int = 8
     top_authors: int = 5
+    #: a discovered entity silent this long (event time) is retired to a tombstone
+    discovered_ttl: int = 86400
 
 
 @dataclass(slots=True)
@@ -53,6 +55,8 @@ class ApplyStats:
     applied: int = 0
     duplicates: int = 0
     late: int = 0
+    #: the partial restarted a retired (or silent past the TTL) discovered entity
+    revived: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +94,14 @@ def apply_partial(state: dict, partial: dict, cfg: AggConfig) -> ApplyStats:
     """Merge a partial into the entity state in place; de-duplicates by mention id."""
     stats = ApplyStats()
     b = int(partial["b"])
+    if state.get("disc") and not state["open"] and state.get("seen") is not None and b >= state["seen"] + cfg.discovered_ttl:
+        # a discovered entity silent for the TTL starts afresh, retired or not (so retiring is invisible)
+        fresh = new_entity_state(state["id"])
+        state.clear()
+        state.update(fresh)
+        stats.revived = True
+    if state["closed"] is None and "src" in partial:
+        state["disc"] = True
     if state["closed"] is not None and b + cfg.bucket_seconds <= state["closed"]:
         stats.late = len(partial["r"])
         return stats
@@ -125,6 +137,8 @@ def apply_partial(state: dict, partial: dict, cfg: AggConfig) -> ApplyStats:
         else:
             bucket["neu"] += 1
         stats.applied += 1
+    if new_ids and state.get("disc"):
+        state["seen"] = max(b, state.get("seen") or b)
     if new_ids and partial.get("ev"):
         have = {e["id"] for e in bucket["ev"]}
         cands = [e for e in partial["ev"] if e["id"] not in have and id_hash(e["id"]) in new_ids]
@@ -206,6 +220,27 @@ def close_ready(
         state["closed"] = start
         state["det"] = det_state.to_dict()
     return out
+
+
+def retire_if_idle(state: dict, cfg: AggConfig) -> bool:
+    """Retire a discovered entity silent for ``cfg.discovered_ttl`` (call after closing).
+
+    Watchlist entities are never retired. A retired entity keeps a ~100-byte tombstone
+    (``closed`` and ``seen``: late mentions are still recognised as late) and is no longer
+    stepped bucket by bucket; its next mention at least the TTL after the last one
+    restarts it afresh, exactly as it would restart a silent entity that was not retired
+    (``apply_partial``), so retiring changes no result. Returns True if it retired now."""
+    if not state.get("disc") or state.get("gc") or state["open"] or state.get("seen") is None:
+        return False
+    if state["closed"] is None or state["closed"] < state["seen"] + cfg.discovered_ttl:
+        return False
+    det = state.get("det") or {}
+    if det.get("incident_id") is not None:
+        return False
+    keep = {k: state[k] for k in ("v", "id", "name", "closed", "seen") if k in state}
+    state.clear()
+    state.update(keep, disc=True, gc=True, open={}, det=None, sev="ok", last=None)
+    return True
 
 
 def _to_bucket(entity_id: str, start: int, width: int, raw: dict) -> Bucket:

@@ -43,6 +43,7 @@ from streams.aggregate import (
     close_ready,
     merge_watermark,
     new_entity_state,
+    retire_if_idle,
     severity_rank,
 )
 from streams.enrich import (
@@ -133,6 +134,7 @@ class Pipeline:
         self.cfg = AggConfig(
             bucket_seconds=settings.bucket_seconds,
             allowed_lateness=settings.allowed_lateness_seconds,
+            discovered_ttl=settings.discovered_ttl_seconds,
             evidence_posts=settings.evidence_posts,
         )
         self.detector = SurgeDetector()
@@ -351,7 +353,7 @@ class Pipeline:
             if stats.late:
                 m.mentions_late.inc(stats.late)
             self.entities[eid] = state
-            if is_new:
+            if is_new or stats.revived:
                 meta = self.meta.get(meta_key) or {}
                 ents = meta.setdefault("ents", [])
                 if eid not in ents:
@@ -367,7 +369,8 @@ class Pipeline:
                 # Close on every tick, not only when the watermark moved: after a crash
                 # between the meta and the entity-state changelog writes, the re-delivered
                 # tick must still close what is due (close_ready is a no-op otherwise).
-                await self._close(meta, horizon)
+                if await self._close(meta, horizon):
+                    self.meta[meta_key] = meta  # retired entities left the partition's list
                 m.watermark.labels(stage="aggregate").set(meta["wm"])
         ts_ms = event.message.timestamp
         now = time.time()
@@ -375,9 +378,11 @@ class Pipeline:
             m.processing_latency.labels(stage="aggregate").observe(max(0.0, now - ts_ms))
         m.last_processed.labels(stage="aggregate").set(now)
 
-    async def _close(self, meta: dict, horizon: float) -> None:
+    async def _close(self, meta: dict, horizon: float) -> bool:
+        """Close due buckets of the partition's entities; True if discovered entities were retired."""
         m = self.metrics
         open_buckets = 0
+        retired: list[str] = []
         for eid in list(meta.get("ents", [])):
             state = self.entities.get(eid)
             if state is None:
@@ -402,8 +407,16 @@ class Pipeline:
                 self.entities[eid] = state
                 if info.watchlisted:
                     self._observe(eid, info.team, state)
+            if retire_if_idle(state, self.cfg):
+                self.entities[eid] = state
+                retired.append(eid)
             open_buckets += len(state["open"])
         m.open_buckets.set(open_buckets)
+        if retired:
+            gone = set(retired)
+            meta["ents"] = [e for e in meta.get("ents", []) if e not in gone]
+            m.entities_retired.inc(len(retired))
+        return bool(retired)
 
     def _observe(self, eid: str, team: str, state: dict) -> None:
         last = state.get("last")

@@ -142,6 +142,11 @@ class Metrics:
         self.tracked_entities = Gauge(
             "repwatch_tracked_entities", "Entities with detector state on this worker.", registry=r
         )
+        self.entities_retired = Counter(
+            "repwatch_entities_retired_total",
+            "Discovered (non-watchlist) entities retired after RRM_DISCOVERED_TTL_SECONDS of silence.",
+            registry=r,
+        )
         self.build_info = Info("repwatch_build", "Versions of repwatch, its models and its watchlist.", registry=r)
 
         # --- business (entity-labelled; watchlist entities only, capped) -----

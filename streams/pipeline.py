@@ -24,6 +24,7 @@ from streams.aggregate import (
     close_ready,
     merge_watermark,
     new_entity_state,
+    retire_if_idle,
 )
 from streams.enrich import Enricher, RecentIds, build_partials
 from streams.nlp import build_discoverer, build_matcher, build_sentiment
@@ -55,6 +56,7 @@ class OfflineResult:
     rejected: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
     late: int = 0
+    retired: int = 0
     states: dict[str, dict] = field(default_factory=dict)
 
     def summary(self) -> dict:
@@ -69,7 +71,8 @@ class OfflineResult:
             "duplicates": self.duplicates,
             "late_dropped": self.late,
             "risk_events": len(self.risk_events),
-            "entities_tracked": len(self.states),
+            "entities_tracked": sum(1 for s in self.states.values() if not s.get("gc")),
+            "entities_retired": self.retired,
             "first_critical": first_critical,
         }
 
@@ -86,6 +89,7 @@ class OfflinePipeline:
         self.cfg = AggConfig(
             bucket_seconds=settings.bucket_seconds,
             allowed_lateness=settings.allowed_lateness_seconds,
+            discovered_ttl=settings.discovered_ttl_seconds,
             evidence_posts=settings.evidence_posts,
         )
         self.detector = SurgeDetector()
@@ -137,10 +141,14 @@ class OfflinePipeline:
             return
         for eid in sorted(self.result.states):
             st = self.result.states[eid]
+            if st.get("gc"):
+                continue  # retired discovered entity: not stepped until its next mention
             for c in close_ready(st, horizon, self.cfg, self.detector, info_for(self.infos, st)):
                 self.result.closed.append(c)
                 if c.event is not None:
                     self.result.risk_events.append(c.event)
+            if retire_if_idle(st, self.cfg):
+                self.result.retired += 1
 
 
 def run_offline(

@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         30.0, gt=0, description="A mentions partition silent this long (wall time) stops holding the watermark back."
     )
     evidence_posts: int = Field(5, ge=0, le=50, description="Top negative posts kept as evidence per bucket.")
+    discovered_ttl_seconds: int = Field(
+        86400,
+        ge=3600,
+        description="A discovered (non-watchlist) entity silent this long (event time) is retired: "
+        "no more buckets, a ~100-byte tombstone; its next mention starts it afresh.",
+    )
     max_entity_labels: int = Field(
         500, ge=0, description="Cap on entities exported with metric labels (watchlist entities only)."
     )

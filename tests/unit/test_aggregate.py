@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from detectors import SurgeDetector
@@ -12,6 +13,7 @@ from streams.aggregate import (
     close_ready,
     merge_watermark,
     new_entity_state,
+    retire_if_idle,
 )
 from streams.enrich import WatermarkTracker, build_partials, id_hash, normalise_text
 from streams.nlp import Sentiment
@@ -130,3 +132,55 @@ def test_build_partials_groups_per_entity_and_bucket() -> None:
 
 def test_normalise_text_collapses_copy_paste_variants() -> None:
     assert normalise_text("Tesla is a FRAUD!! http://bit.ly/x @bob") == "tesla is a fraud"
+
+
+# --------------------------------------------------------------------------- retiring discovered entities
+TTL_CFG = AggConfig(bucket_seconds=300, allowed_lateness=600, discovered_ttl=3600)
+DISC = EntityInfo(name="Acme Widget", team="", watchlisted=False)
+
+
+def discovered(bucket: int, rows: list) -> dict:
+    return {"k": "p", "e": "discovered:product:acme widget", "b": bucket, "r": rows, "ev": [],
+            "n": "Acme Widget", "src": "ner"}
+
+
+def test_a_silent_discovered_entity_is_retired_but_a_watchlist_entity_never() -> None:
+    det = SurgeDetector()
+    disc, watched = new_entity_state("discovered:product:acme widget"), new_entity_state("amazon-kindle")
+    apply_partial(disc, discovered(T0, [row("m1")]), TTL_CFG)
+    apply_partial(watched, partial(T0, [row("m1")]), TTL_CFG)
+    for horizon in range(T0 + 300, T0 + 3600 + 1, 300):
+        close_ready(disc, horizon, TTL_CFG, det, DISC)
+        close_ready(watched, horizon, TTL_CFG, det, INFO)
+        retired = retire_if_idle(disc, TTL_CFG)
+        assert retired == (horizon == T0 + 3600), horizon  # closed >= the last mention's bucket + TTL
+        assert not retire_if_idle(watched, TTL_CFG)
+    assert disc["gc"] and disc["det"] is None and disc["open"] == {} and disc["seen"] == T0
+    assert len(json.dumps(disc)) < 200
+    assert watched["det"] is not None and "gc" not in watched
+
+
+def test_retiring_changes_no_result() -> None:
+    """A retired entity and the same entity kept (stepped through its silence) agree on
+    every later partial: late ones are late in both, the next one restarts both afresh."""
+    det = SurgeDetector()
+    kept, retired = (new_entity_state("discovered:product:acme widget") for _ in range(2))
+    for st in (kept, retired):
+        apply_partial(st, discovered(T0, [row("m1"), row("m2", "b")]), TTL_CFG)
+        close_ready(st, T0 + 3600, TTL_CFG, det, DISC)
+    assert retire_if_idle(retired, TTL_CFG) and not kept.get("gc")
+    close_ready(kept, T0 + 3 * 3600, TTL_CFG, det, DISC)  # the kept one goes on closing empty buckets
+
+    late = discovered(T0 + 1800, [row("m3")])  # behind both states' closed buckets, within the TTL
+    assert apply_partial(kept, late, TTL_CFG).late == apply_partial(retired, late, TTL_CFG).late == 1
+
+    back = discovered(T0 + 3600, [row("m4")])  # a TTL after the last mention: a fresh start, in both
+    sk, sr = apply_partial(kept, back, TTL_CFG), apply_partial(retired, back, TTL_CFG)
+    assert sk.revived and sr.revived and sk.applied == sr.applied == 1
+    assert kept == retired
+    fresh = new_entity_state("discovered:product:acme widget")
+    apply_partial(fresh, back, TTL_CFG)
+    assert kept == fresh
+    a = [c.bucket for c in close_ready(kept, T0 + 2 * 3600, TTL_CFG, det, DISC)]
+    b = [c.bucket for c in close_ready(retired, T0 + 2 * 3600, TTL_CFG, det, DISC)]
+    assert a == b and a[0].volume == 1

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.entities_throughput               # 3 runs of 2,000 mentions each
     .venv/bin/python -m bench.entities_throughput --n 5000 --runs 5
+    .venv/bin/python -m bench.entities_throughput --model OTHER.crfsuite   # A/B two models
 
 The step is ``streams.enrich.Enricher.enrich`` (watchlist matcher for the default
 watchlist + ``build_sentiment('default')`` + optionally the discovery CRF, which
@@ -45,13 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--model", default=None, help="discovery model (default: the shipped one)")
     args = ap.parse_args(argv)
 
     sc = generate("kindle-1984", seed=7)
     mentions = [decode_mention(json.dumps(m).encode()) for m in sc.mentions[: args.n]]
     wl = load_watchlist("streams/data/watchlist.yaml")
     matcher, scorer = build_matcher(wl), build_sentiment("default")
-    disc = load_discoverer(wl)
+    disc = load_discoverer(wl, model_path=args.model)
     texts = [m.text for m in mentions]
     disc.discover_batch(texts[:500])  # warm-up (spaCy vocab, tokenizer caches)
     print(f"{len(mentions)} mentions, batch {args.batch}, sentiment={scorer.name}, median of {args.runs} runs")

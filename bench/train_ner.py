@@ -3,6 +3,10 @@
     .venv/bin/python -m bench.train_ner --mode tune     # fit on 80% of WNUT train (+BTC train), score the other 20%
     .venv/bin/python -m bench.train_ner --mode final    # fit on all of WNUT train + BTC train, write the artefact
 
+Shipped model (2026-11-22, issue #4):
+    .venv/bin/python -m bench.train_ner --mode final --aux spacy --btc corporation --case-aug --gaz \
+        --c1 0.1 --c2 0.1 --o-threshold 0.7
+
 Tuning never looks at WNUT-17 dev: the tune fold is every 5th document of WNUT-17
 train. WNUT-17 dev is only scored by ``bench/eval_entities.py`` on the final model.
 Training data: WNUT-17 train + BTC train (CC-BY 4.0, Derczynski et al. 2016/2017).
@@ -276,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
                          "allowed in final mode, the tweets are under Twitter's terms)")
     ap.add_argument("--features", type=int, choices=[1, 2], default=1,
                     help="2: also quotes / capitalised runs / CamelCase tags / +-3 words (discovery._v2_features)")
+    ap.add_argument("--fold", type=int, choices=range(5), default=0,
+                    help="tune/threshold: hold out WNUT train documents i with i %% 5 == fold (the "
+                         "selection score is defined on fold 0; other folds check robustness)")
     ap.add_argument("--tune-model", type=Path, default=Path("/tmp/repwatch-ner-tune.crfsuite"))
     ap.add_argument("--out", type=Path, default=DEFAULT_MODEL)
     args = ap.parse_args(argv)
@@ -284,8 +291,8 @@ def main(argv: list[str] | None = None) -> int:
 
     V2[0] = args.features == 2
     wnut = load_wnut("train")
-    fit = [d for i, d in enumerate(wnut) if i % 5 != 0]
-    held = [d for i, d in enumerate(wnut) if i % 5 == 0]
+    fit = [d for i, d in enumerate(wnut) if i % 5 != args.fold]
+    held = [d for i, d in enumerate(wnut) if i % 5 == args.fold]
     tag = args.tune_model.stem
     gaz = None
     if args.gaz:
@@ -337,6 +344,9 @@ def main(argv: list[str] | None = None) -> int:
             if k not in ("mode", "out", "case_aug", "gaz", "tune_model")) + (" --case-aug" if args.case_aug else "")
             + (" --gaz" if args.gaz else ""),
     }
+    if args.o_threshold is not None:
+        meta["o_threshold_chosen_by"] = ("python -m bench.train_ner --mode threshold (same options) on the "
+                                         "tune-mode model: selection score, not WNUT-17 dev")
     args.out.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB) in {secs:.0f}s")
     return 0

@@ -8,6 +8,8 @@ documented in ``docs/detection.md``. In short, per bucket:
    (EWMA) negative posts per author: accounts that keep posting at bot rates count less.
 2. **Baseline.** Expected negatives ``lam``: a time-of-day profile (hourly slots, an EWMA
    over days) learnt from winsorised counts; the recent level until a slot has been seen.
+   The usual negative share ``p0`` (volume-weighted EWMA) is not learnt while an incident
+   is open.
 3. **Recent activity.** Fast EWMAs (half-life 15 min) of ``n_eff`` and of volume.
 4. **Positive-wave discount.** The excess counts in proportion to the probability that the
    *extra* mentions are a negative wave (negative share 1.5x the usual) rather than attention
@@ -22,7 +24,8 @@ documented in ``docs/detection.md``. In short, per bucket:
 7. **Gates and lifecycle.** No incident opens during warm-up (3 h of event time), below
    ``min_negative`` effective negatives in the bucket, in the cool-down after an incident
    (except at critical), or with fewer than ``min_negative`` negatives beyond what the
-   bucket's volume explains at the usual negative share (attention is not a backlash); the score is capped just below warning instead, so severity
+   bucket's volume explains at the usual negative share (attention is not a backlash); the score
+   is capped just below warning instead, so severity
    warning/critical <=> an open incident. Incidents open at warning, escalate when severity
    exceeds their peak, report ``updated`` on severity changes (with 10 points of severity
    hysteresis), and resolve after 30 min below 30, then a 1 h cool-down.
@@ -443,11 +446,16 @@ class SurgeDetector:
         new.dispersion = min(
             cfg.dispersion_max, max(cfg.dispersion_min, phi + a_disp * (resid * resid - 1.0 / lam_z - phi))
         )
-        # baseline share: running mean at first, then an EWMA; a clipped bucket keeps its mix
-        a_share = max(a_share_w, 1.0 / (state.n + 1))
-        f_clip = vol_upd / vol_eff if vol_eff > 0 else 1.0
-        new.share_neg = state.share_neg + a_share * (n_eff * f_clip - state.share_neg)
-        new.share_vol = state.share_vol + a_share * (vol_upd - state.share_vol)
+        # baseline share: running mean at first, then an EWMA; a clipped bucket keeps its mix.
+        # Not learnt while an incident is open: the share is volume-weighted, so a long wave
+        # would otherwise teach its own mix within hours, and the positive-wave discount would
+        # then read the rest of the backlash as attention at "the usual" share (the score
+        # flapped critical -> ok -> critical inside one incident).
+        if state.incident_id is None:
+            a_share = max(a_share_w, 1.0 / (state.n + 1))
+            f_clip = vol_upd / vol_eff if vol_eff > 0 else 1.0
+            new.share_neg = state.share_neg + a_share * (n_eff * f_clip - state.share_neg)
+            new.share_vol = state.share_vol + a_share * (vol_upd - state.share_vol)
         if neg > 0 and bucket.negative_reach > 0:
             rpn = bucket.negative_reach / neg
             if state.reach_per_neg > 0:

@@ -434,3 +434,26 @@ def test_a_huge_wave_slightly_more_negative_than_usual_is_not_a_negative_surge()
     assert not transitions(out)
     assert max(a.score for a in out) < 40
     assert all(a.signals["positive_discount"] > 0.9 for a in out[6:])
+
+
+def test_a_long_backlash_does_not_teach_the_usual_share_and_stays_critical() -> None:
+    # 8 hours of a steady negative wave (55% negative, 10x the volume) after 3 quiet days at 25%.
+    # The usual share is volume-weighted: learnt from the wave it would reach ~45% within hours,
+    # and the positive-wave discount would then read the rest of the backlash as attention at
+    # "the usual" mix (seen on kindle-1984 seed 13: critical -> ok -> critical in one incident).
+    counts = baseline_counts(3.0, neg_rate=1.0, share=0.25, seed=13)
+    st, _ = run(series(counts))
+    p0_before = st.share_neg / st.share_vol
+    rng = random.Random(5)
+    steady = []
+    for j in range(96):
+        vol = poisson(rng, 40.0)
+        neg = sum(rng.random() < 0.55 for _ in range(vol))
+        steady.append(mk(len(counts) + j, neg, vol - neg, 0))
+    _, out = run(steady, state=st)
+    opened = [i for i, a in enumerate(out) if a.transition is Transition.OPENED]
+    assert len(opened) == 1 and opened[0] <= 6
+    inside = out[opened[0] + 6:]
+    assert all(a.incident_id == out[opened[0]].incident_id for a in inside)
+    assert all(a.severity is Severity.CRITICAL for a in inside), [a.score for a in inside]
+    assert all(abs(a.signals["baseline_negative_share"] - p0_before) < 0.02 for a in inside)

@@ -12,7 +12,7 @@ documented in ``docs/detection.md``. In short, per bucket:
    is open.
 3. **Recent activity.** Fast EWMAs (half-life 15 min) of ``n_eff`` and of volume.
 4. **Positive-wave discount.** The excess counts in proportion to the probability that the
-   *extra* mentions are a negative wave (negative share 1.5x the usual) rather than attention
+   *extra* mentions are a negative wave (negative share twice the usual) rather than attention
    at the usual mix (binomial likelihood ratio of their negatives, even prior odds).
 5. **Surprise** ``u = min(log((x + 5) / (lam + 5)) / s, z_count)``: the log ratio with a
    pseudo-count (small counts move less) in units of the entity's usual deviation ``s``,
@@ -84,7 +84,7 @@ class DetectorConfig:
     # (negative share share_full x the usual) than attention at share_floor x the usual (binomial
     # likelihood ratio, even prior odds)
     share_floor: float = 1.0
-    share_full: float = 1.5
+    share_full: float = 2.0
     share_prior_posts: float = 10.0  # pseudo-counts shrinking the recent share to baseline (share boost)
     # --- score ------------------------------------------------------------------------
     u_scale: float = 5.5  # base = 100 * (1 - exp(-u / u_scale)): u=5 -> 60, u=9 -> 80
@@ -376,7 +376,8 @@ class SurgeDetector:
         if "positive_discount" in signals and signals["positive_discount"] > 0.5 and fast > lam + 2:
             reasons.append(
                 f"positive wave discounted: {100 * signals['excess_negative_share']:.0f}% of the extra mentions "
-                f"are negative, about the usual {100 * p0:.0f}% or less"
+                f"are negative, nearer the usual {100 * p0:.0f}% than a backlash's "
+                f"{100 * min(0.99, p0 * cfg.share_full):.0f}%"
             )
 
         # 6. gates -------------------------------------------------------------------------

@@ -29,7 +29,7 @@ def test_scenarios_have_time_ordered_aware_timestamps(name: str) -> None:
 
 
 def test_replay_is_independent_of_batch_size(kindle: list[dict]) -> None:
-    runs = [run_offline(kindle, load_settings(sentiment_model="vader", batch_size=bs)) for bs in (50, 1000)]
+    runs = [run_offline(kindle, load_settings(batch_size=bs)) for bs in (50, 1000)]
     a, b = ([e.model_dump() for e in r.risk_events] for r in runs)
     assert a == b and len(a) > 0
 
@@ -37,7 +37,7 @@ def test_replay_is_independent_of_batch_size(kindle: list[dict]) -> None:
 def test_duplicates_and_bad_records_do_not_change_the_result(kindle: list[dict]) -> None:
     import json
 
-    s = load_settings(sentiment_model="vader")
+    s = load_settings()
     clean = run_offline(kindle, s)
     noisy_input: list = []
     for i, m in enumerate(kindle):
@@ -53,7 +53,7 @@ def test_duplicates_and_bad_records_do_not_change_the_result(kindle: list[dict])
 
 
 def test_incident_events_say_since_when_and_how_bad(kindle: list[dict]) -> None:
-    events = run_offline(kindle, load_settings(sentiment_model="vader")).risk_events
+    events = run_offline(kindle, load_settings()).risk_events
     incident = [e for e in events if e.incident_id is not None]
     assert incident, "the Kindle backlash must open an incident"
     opened = next(e for e in incident if e.transition == "opened")

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from detectors import Assessment, Bucket, DetectorState, Sensitivity, Severity, SurgeDetector
+from detectors import Assessment, Bucket, DetectorState, Sensitivity, Severity, SurgeDetector, Transition
 from streams.enrich import EVIDENCE_CANDIDATES, id_hash
 from streams.schemas import AuthorCount, Evidence, EvidencePost, RiskEvent, risk_event_id
 
@@ -267,7 +267,12 @@ def _summary(bucket: Bucket, a: Assessment) -> dict:
         "end": bucket.end.timestamp(),
         "score": a.score,
         "sev": a.severity.value,
-        "incident": a.incident_id,
+        # the incident open after this bucket (a `resolved` bucket names the incident it closed)
+        "incident": a.incident_id if a.transition is not Transition.RESOLVED else None,
+        # that incident's peak severity so far (what the reputation alerts page on)
+        "isev": a.incident_severity.value
+        if a.incident_severity is not None and a.transition is not Transition.RESOLVED
+        else "ok",
         "n": bucket.volume,
         "neg": bucket.negative,
         "pos": bucket.positive,

@@ -428,6 +428,8 @@ class Pipeline:
             score=last["score"],
             severity_rank=severity_rank(last["sev"]),
             incident_open=last["incident"] is not None,
+            # states written before "isev" existed: the bucket's (held) severity stands in
+            incident_severity_rank=severity_rank(last.get("isev", last["sev"])),
             volume=last["n"],
             expected_volume=last["exp"],
             negative=last["neg"],

@@ -163,6 +163,11 @@ class Metrics:
         self.entity_incident_open = entity_gauge(
             "repwatch_entity_incident_open", "1 while an incident is open for the entity."
         )
+        self.entity_incident_severity = entity_gauge(
+            "repwatch_entity_incident_severity",
+            "Peak severity of the entity's open incident (2 warning, 3 critical; 0 when none is open): "
+            "what the reputation alerts page on.",
+        )
         self.entity_volume = entity_gauge(
             "repwatch_entity_mentions", "Mentions of the entity in its last closed bucket."
         )
@@ -227,6 +232,7 @@ class Metrics:
             self.entity_risk,
             self.entity_severity,
             self.entity_incident_open,
+            self.entity_incident_severity,
             self.entity_volume,
             self.entity_expected_volume,
             self.entity_negative,
@@ -281,6 +287,7 @@ class Metrics:
         severity_rank: int,
         incident_open: bool,
         volume: int,
+        incident_severity_rank: int = 0,
         expected_volume: float,
         negative: int,
         expected_negative: float,
@@ -297,6 +304,7 @@ class Metrics:
         self.entity_risk.labels(**lbl).set(score)
         self.entity_severity.labels(**lbl).set(severity_rank)
         self.entity_incident_open.labels(**lbl).set(1 if incident_open else 0)
+        self.entity_incident_severity.labels(**lbl).set(incident_severity_rank if incident_open else 0)
         self.entity_volume.labels(**lbl).set(volume)
         self.entity_expected_volume.labels(**lbl).set(expected_volume)
         self.entity_negative.labels(**lbl).set(negative)

@@ -80,8 +80,11 @@ def test_kindle_pages_comms_retail_with_entity_team_severity_and_runbook(kindle)
     assert (RUNBOOK_DIR / "ReputationRiskCritical.md").is_file()
     assert f"var-entity={ENTITY}" in ann["dashboard_url"]
     assert ENTITY in ann["description"] and TEAM in ann["description"]
-    score = float(ann["description"].split("risk score of ")[1].split("/")[0])
-    assert 80 <= score <= 100
+    assert "reached critical" in ann["description"]
+    # the current score: at least 80 when the incident escalated; inside the incident a
+    # critical bucket is held down to 70 (hysteresis), so the page may quote 70-80
+    score = float(ann["description"].split("Risk score now ")[1].split("/")[0])
+    assert 70 <= score <= 100
     # the page came after the surge started, not from the baseline days
     assert kindle.t_onset is not None and page.received > kindle.t_onset
 

@@ -46,8 +46,8 @@ def test_promtool_test_rules():
 def test_promtool_test_rules_detects_a_broken_rule(tmp_path):
     """The rule tests can fail: drop the rebalance-robust aggregation and they must."""
     broken = RULES.read_text().replace(
-        "max by (entity, team) (last_over_time(repwatch_entity_risk_score[10m])) >= 80",
-        "repwatch_entity_risk_score >= 80",
+        "max by (entity, team) (last_over_time(repwatch_entity_incident_severity[10m])) >= 3",
+        "repwatch_entity_incident_severity >= 3",
     )
     assert broken != RULES.read_text()
     (tmp_path / "repwatch-rules.yaml").write_text(broken)
@@ -122,3 +122,20 @@ def test_fast_rules_change_only_for_durations(tmp_path):
     assert changed["ReputationRiskCritical/critical"] == ("2m", "2000ms")
     res = run_tool(["promtool", "check", "rules", str(dst)])
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_promtool_test_rules_detects_alerting_on_the_raw_score(tmp_path):
+    """The rule tests can fail: page on the score instead of the incident and a dip inside
+    one incident resolves the alert and pages again."""
+    broken = RULES.read_text().replace(
+        "max by (entity, team) (last_over_time(repwatch_entity_incident_severity[10m])) >= 3",
+        "max by (entity, team) (last_over_time(repwatch_entity_risk_score[10m])) >= 80",
+    )
+    assert broken != RULES.read_text()
+    (tmp_path / "repwatch-rules.yaml").write_text(broken)
+    (tmp_path / "tests").mkdir()
+    for t in RULE_TESTS:
+        (tmp_path / "tests" / t.name).write_text(t.read_text())
+    res = run_tool(["promtool", "test", "rules", str(tmp_path / "tests" / "reputation-test.yaml")])
+    assert res.returncode != 0
+    assert "one incident, one page" in res.stdout + res.stderr

@@ -184,3 +184,26 @@ def test_retiring_changes_no_result() -> None:
     a = [c.bucket for c in close_ready(kept, T0 + 2 * 3600, TTL_CFG, det, DISC)]
     b = [c.bucket for c in close_ready(retired, T0 + 2 * 3600, TTL_CFG, det, DISC)]
     assert a == b and a[0].volume == 1
+
+
+def test_the_last_bucket_summary_follows_the_incident_not_the_bucket() -> None:
+    """The metrics (and so the reputation alerts) read `last`: the open incident and its peak
+    severity; the `resolved` bucket names the incident it closed but leaves none open."""
+    from datetime import UTC, datetime, timedelta
+
+    from detectors import Assessment, Bucket, Severity, Transition
+    from streams.aggregate import _summary
+
+    t0 = datetime(2026, 3, 2, tzinfo=UTC)
+    b = Bucket("acme", t0, t0 + timedelta(minutes=5), volume=10, negative=8)
+
+    def a(sev: Severity, transition: Transition | None, inc: str | None, peak: Severity | None) -> Assessment:
+        return Assessment("acme", b.start, b.end, 50.0, sev, 2.0, 1.0, incident_id=inc, transition=transition,
+                          incident_severity=peak, incident_since=t0 if inc else None)
+
+    held = _summary(b, a(Severity.WATCH, None, "acme@x", Severity.CRITICAL))
+    assert held["incident"] == "acme@x" and held["isev"] == "critical" and held["sev"] == "watch"
+    done = _summary(b, a(Severity.OK, Transition.RESOLVED, "acme@x", Severity.CRITICAL))
+    assert done["incident"] is None and done["isev"] == "ok"
+    quiet = _summary(b, a(Severity.OK, None, None, None))
+    assert quiet["incident"] is None and quiet["isev"] == "ok"

@@ -34,3 +34,15 @@ def test_forgetting_an_entity_removes_its_series_and_frees_a_slot() -> None:
     assert m.registry.get_sample_value("repwatch_entity_risk_score", {"entity": "a", "team": "t"}) is None
     m.register_entities([("b", "t")])
     assert m.registry.get_sample_value("repwatch_entity_risk_score", {"entity": "b", "team": "t"}) == 0
+
+
+def test_incident_severity_is_the_open_incidents_peak_and_zero_without_one() -> None:
+    m = Metrics()
+    kw = dict(score=72.0, severity_rank=2, volume=10, expected_volume=2.0, negative=8, expected_negative=1.0,
+              positive=1, neutral=1, reach=100.0, unique_authors=9, bucket_end=0.0)
+    m.observe_entity("a", "t", incident_open=True, incident_severity_rank=3, **kw)
+    r = m.registry
+    assert r.get_sample_value("repwatch_entity_incident_severity", {"entity": "a", "team": "t"}) == 3
+    assert r.get_sample_value("repwatch_entity_severity", {"entity": "a", "team": "t"}) == 2
+    m.observe_entity("a", "t", incident_open=False, incident_severity_rank=3, **kw)
+    assert r.get_sample_value("repwatch_entity_incident_severity", {"entity": "a", "team": "t"}) == 0

@@ -43,20 +43,35 @@ def test_promtool_test_rules():
     assert res.stdout.count("SUCCESS") == len(RULE_TESTS), res.stdout
 
 
-def test_promtool_test_rules_detects_a_broken_rule(tmp_path):
-    """The rule tests can fail: drop the rebalance-robust aggregation and they must."""
-    broken = RULES.read_text().replace(
-        "max by (entity, team) (last_over_time(repwatch_entity_incident_severity[10m])) >= 3",
-        "repwatch_entity_incident_severity >= 3",
-    )
+def _reputation_tests_on(tmp_path, old: str, new: str):
+    """Run the reputation rule tests against a copy of the rules with ``old`` replaced by ``new``."""
+    broken = RULES.read_text().replace(old, new)
     assert broken != RULES.read_text()
     (tmp_path / "repwatch-rules.yaml").write_text(broken)
     (tmp_path / "tests").mkdir()
     for t in RULE_TESTS:
         (tmp_path / "tests" / t.name).write_text(t.read_text())
-    res = run_tool(["promtool", "test", "rules", str(tmp_path / "tests" / "reputation-test.yaml")])
+    return run_tool(["promtool", "test", "rules", str(tmp_path / "tests" / "reputation-test.yaml")])
+
+
+_INCIDENT_CRITICAL = "max by (entity, team) (last_over_time(repwatch_entity_incident_severity[10m])) >= 3"
+
+
+def test_promtool_test_rules_detects_a_broken_rule(tmp_path):
+    """The rule tests can fail: drop the rebalance-robust aggregation and they must."""
+    res = _reputation_tests_on(tmp_path, _INCIDENT_CRITICAL, "repwatch_entity_incident_severity >= 3")
     assert res.returncode != 0
     assert "ReputationRiskCritical" in res.stdout + res.stderr
+
+
+def test_promtool_test_rules_detects_alerting_on_the_raw_score(tmp_path):
+    """The rule tests can fail: page on the score instead of the incident and a dip inside
+    one incident resolves the alert and pages again."""
+    res = _reputation_tests_on(
+        tmp_path, _INCIDENT_CRITICAL, "max by (entity, team) (last_over_time(repwatch_entity_risk_score[10m])) >= 80"
+    )
+    assert res.returncode != 0
+    assert "one incident, one page" in res.stdout + res.stderr
 
 
 def test_every_alert_follows_the_conventions():
@@ -122,20 +137,3 @@ def test_fast_rules_change_only_for_durations(tmp_path):
     assert changed["ReputationRiskCritical/critical"] == ("2m", "2000ms")
     res = run_tool(["promtool", "check", "rules", str(dst)])
     assert res.returncode == 0, res.stdout + res.stderr
-
-
-def test_promtool_test_rules_detects_alerting_on_the_raw_score(tmp_path):
-    """The rule tests can fail: page on the score instead of the incident and a dip inside
-    one incident resolves the alert and pages again."""
-    broken = RULES.read_text().replace(
-        "max by (entity, team) (last_over_time(repwatch_entity_incident_severity[10m])) >= 3",
-        "max by (entity, team) (last_over_time(repwatch_entity_risk_score[10m])) >= 80",
-    )
-    assert broken != RULES.read_text()
-    (tmp_path / "repwatch-rules.yaml").write_text(broken)
-    (tmp_path / "tests").mkdir()
-    for t in RULE_TESTS:
-        (tmp_path / "tests" / t.name).write_text(t.read_text())
-    res = run_tool(["promtool", "test", "rules", str(tmp_path / "tests" / "reputation-test.yaml")])
-    assert res.returncode != 0
-    assert "one incident, one page" in res.stdout + res.stderr

@@ -107,3 +107,14 @@ def test_scenario_outcome_delays_and_false_pages() -> None:
     quiet = dict(truth, expected="none", entity_id=None, onset=None)
     assert not outcome_from_closed(quiet, rows[:2]).passed()
     assert outcome_from_closed(quiet, rows[:1]).passed()
+
+
+def test_seed_lists_and_ranges_parse_and_bad_ones_name_the_option() -> None:
+    from streams.commands.evaluate import parse_seeds
+    from streams.errors import ConfigError
+
+    assert parse_seeds("7,11-13, 31") == [7, 11, 12, 13, 31]
+    assert parse_seeds("31-33,32") == [31, 32, 33]
+    for bad in ("x", "13-11", "", "1-", "-"):
+        with pytest.raises(ConfigError, match="--seeds"):
+            parse_seeds(bad)

@@ -100,7 +100,8 @@ class Settings(BaseSettings):
         500, ge=0, description="Cap on entities exported with metric labels (watchlist entities only)."
     )
     sentiment_model: Literal["default", "vader"] = Field(
-        "default", description="Sentiment scorer: 'default' (shipped model) or 'vader'."
+        "default", description="Sentiment scorer: 'default' (shipped model) or 'vader' (fallback; detects backlashes "
+        "much later or not at all, see docs/nlp-sentiment.md)."
     )
     ner: Literal["off", "on"] = Field("off", description="spaCy NER discovery of non-watchlist entities.")
 

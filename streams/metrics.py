@@ -67,7 +67,8 @@ class Metrics:
         )
         self.mentions_late = Counter(
             "repwatch_mentions_late_dropped_total",
-            "Entity mentions older than the allowed lateness (bucket already closed): counted and dropped.",
+            "Entity mentions older than the allowed lateness (bucket already closed): counted and dropped. "
+            "Includes re-deliveries of mentions already counted (e.g. after an upstream replay).",
             registry=r,
         )
         self.mentions_future = Counter(

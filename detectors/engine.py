@@ -377,7 +377,7 @@ class SurgeDetector:
             reasons.append(
                 f"positive wave discounted: {100 * signals['excess_negative_share']:.0f}% of the extra mentions "
                 f"are negative, nearer the usual {100 * p0:.0f}% than a backlash's "
-                f"{100 * min(0.99, p0 * cfg.share_full):.0f}%"
+                f"{100 * q1:.0f}%"
             )
 
         # 6. gates -------------------------------------------------------------------------

@@ -263,16 +263,15 @@ def _to_bucket(entity_id: str, start: int, width: int, raw: dict) -> Bucket:
 
 
 def _summary(bucket: Bucket, a: Assessment) -> dict:
+    # the incident open after this bucket (a `resolved` bucket names the incident it closed)
+    open_id = a.incident_id if a.transition is not Transition.RESOLVED else None
     return {
         "end": bucket.end.timestamp(),
         "score": a.score,
         "sev": a.severity.value,
-        # the incident open after this bucket (a `resolved` bucket names the incident it closed)
-        "incident": a.incident_id if a.transition is not Transition.RESOLVED else None,
+        "incident": open_id,
         # that incident's peak severity so far (what the reputation alerts page on)
-        "isev": a.incident_severity.value
-        if a.incident_severity is not None and a.transition is not Transition.RESOLVED
-        else "ok",
+        "isev": a.incident_severity.value if open_id and a.incident_severity else "ok",
         "n": bucket.volume,
         "neg": bucket.negative,
         "pos": bucket.positive,

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from statistics import median_high
 
 import streams
 from streams.errors import ConfigError
@@ -183,7 +184,7 @@ def _scenarios(seeds_arg: str, names_arg: str | None) -> list[dict[str, object]]
         if mine and mine[0]["expected"] == "critical":
             delays = sorted(float(d) for r in mine if isinstance(d := r["critical_delay_min"], int | float))
             never = len(mine) - len(delays)
-            spread = (f"critical after {delays[0]:.0f}-{delays[-1]:.0f} min, median {delays[len(delays) // 2]:.0f}"
+            spread = (f"critical after {delays[0]:.0f}-{delays[-1]:.0f} min, median {median_high(delays):.0f}"
                       if delays else "never critical")
             print(f"  {name:16s} {ok}/{len(mine)} within 30 min; {spread}"
                   + (f"; never critical on {never}" if never and delays else ""))

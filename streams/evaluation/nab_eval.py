@@ -194,7 +194,7 @@ def group_result(
         prob = int(probationary_length(len(f.scores)))
         if len(f.timestamps) > prob:
             days += (f.timestamps[-1] - f.timestamps[prob]).total_seconds() / 86400.0
-        for k, (lo, hi) in enumerate(f.windows):
+        for lo, hi in f.windows:
             if hi < prob:
                 continue
             windows += 1
@@ -202,7 +202,10 @@ def group_result(
             if first is None:
                 continue
             alerted += 1
-            label = f.labels[k] if k < len(f.labels) else f.timestamps[(lo + hi) // 2]
+            # the first labelled point inside this window (a window may hold several labels,
+            # so the k-th label is not the k-th window's); the window's middle if it has none
+            label = next((t for t in sorted(f.labels) if f.timestamps[lo] <= t <= f.timestamps[hi]),
+                         f.timestamps[(lo + hi) // 2])
             delays.append((f.timestamps[first] - label).total_seconds() / 60.0)
         for i in _episodes(f):
             if i >= prob and not any(lo <= i <= hi for lo, hi in f.windows):

@@ -84,6 +84,19 @@ def test_false_alert_episodes_and_delays() -> None:
     assert g.entity_days == pytest.approx((ts[-1] - ts[450]).total_seconds() / 86400)
 
 
+def test_delay_uses_the_label_inside_each_window() -> None:
+    """A window can hold two labels (NAB's CVS has four labels in three windows): each window's
+    delay is measured from the first label that lies inside it, never from the k-th label."""
+    ts = [datetime(2026, 1, 1) + i * STEP for i in range(3000)]
+    alerts = [False] * 3000
+    alerts[1010] = alerts[2205] = True
+    f = ScoredFile("f.csv", ts, [1.0 if a else 0.0 for a in alerts], alerts, windows=[(1000, 1100), (2200, 2300)],
+                   labels=[ts[1020], ts[1060], ts[2250]])
+    g = group_result("g", [f], 0.5)
+    assert g.windows_alerted == 2
+    assert g.delays_min == [-50.0, -225.0]  # not 2205 - 1060 buckets for the second window
+
+
 def closed(entity: str, minute: int, sev: Severity, transition: Transition | None = None) -> Closed:
     t0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC) + timedelta(minutes=minute)
     b = Bucket(entity, t0, t0 + timedelta(minutes=5))

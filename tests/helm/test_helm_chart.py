@@ -378,6 +378,31 @@ def test_prometheus_rule_follows_its_source(tmp_path: Path) -> None:
         render({"prometheusRule": {"enabled": True}}, chart_dir=broken)
 
 
+def test_prometheus_rule_links_point_at_this_installation() -> None:
+    """grafanaUrl / runbookBaseUrl replace the rule file's placeholder links (and only them)."""
+    source = yaml.safe_load(RULES.read_text())
+    values = {"prometheusRule": {"enabled": True, "grafanaUrl": "https://grafana.corp.test/",
+                                 "runbookBaseUrl": "https://wiki.corp.test/sre/repwatch"}}
+    rule = render(values).get("PrometheusRule")
+    alerts = [r for g in rule["spec"]["groups"] for r in g["rules"] if "alert" in r]
+    src_alerts = [r for g in source["groups"] for r in g["rules"] if "alert" in r]
+    assert len(alerts) == len(src_alerts) > 0
+    for got, src in zip(alerts, src_alerts, strict=True):
+        ann = got["annotations"]
+        assert ann["runbook_url"] == f"https://wiki.corp.test/sre/repwatch/{src['alert']}.md"
+        if "dashboard_url" in src["annotations"]:
+            assert ann["dashboard_url"] == src["annotations"]["dashboard_url"].replace(
+                "https://grafana.example.com/", "https://grafana.corp.test/")
+        # everything else is the source rule, Prometheus templates untouched
+        assert {k: v for k, v in got.items() if k != "annotations"} == {
+            k: v for k, v in src.items() if k != "annotations"}
+        assert {k: v for k, v in ann.items() if not k.endswith("_url")} == {
+            k: v for k, v in src["annotations"].items() if not k.endswith("_url")}
+    assert "example.com" not in yaml.safe_dump(rule)
+    with pytest.raises(InstallFailed, match="grafanaUrl"):
+        render({"prometheusRule": {"enabled": True, "grafanaUrl": "grafana.corp.test"}})
+
+
 def test_packaged_chart_carries_the_source_files(tmp_path: Path) -> None:
     """`helm package` stores the content behind the symlinks; the .tgz renders the same."""
     tgz = package(CHART, tmp_path)

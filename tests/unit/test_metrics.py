@@ -46,3 +46,17 @@ def test_incident_severity_is_the_open_incidents_peak_and_zero_without_one() -> 
     assert r.get_sample_value("repwatch_entity_severity", {"entity": "a", "team": "t"}) == 2
     m.observe_entity("a", "t", incident_open=False, incident_severity_rank=3, **kw)
     assert r.get_sample_value("repwatch_entity_incident_severity", {"entity": "a", "team": "t"}) == 0
+
+
+def test_every_metric_is_documented_in_the_alerting_catalogue() -> None:
+    """docs/alerting.md is the metrics reference the README points to: every exported family
+    (by its exposition name) must be listed there, so a new metric cannot ship undocumented."""
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "alerting.md").read_text()
+    families = list(Metrics().registry.collect())
+    assert len(families) > 20
+    exposed = {f.name + "_info" if f.type == "info" else f.name + "_total" if f.type == "counter" else f.name
+               for f in families}
+    missing = sorted(n for n in exposed if f"`{n}" not in doc)
+    assert not missing, f"metrics missing from docs/alerting.md: {missing}"

@@ -38,7 +38,6 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from detectors import SurgeDetector
 from streams import __version__
 from streams.aggregate import (
-    AggConfig,
     apply_partial,
     close_ready,
     merge_watermark,
@@ -56,8 +55,7 @@ from streams.enrich import (
 )
 from streams.kafka_admin import ssl_context
 from streams.metrics import Metrics
-from streams.nlp import build_discoverer, build_matcher, build_sentiment
-from streams.pipeline import entity_infos, info_for
+from streams.pipeline import agg_config, build_enricher, entity_infos, info_for
 from streams.schemas import DeadLetter, Mention, Rejection, decode_mention
 from streams.settings import SecurityProtocol, Settings
 from streams.watchlist import Watchlist
@@ -126,17 +124,8 @@ class Pipeline:
         self.settings = settings
         self.watchlist = watchlist
         self.metrics = metrics or Metrics(max_entity_labels=settings.max_entity_labels)
-        self.enricher = enricher or Enricher(
-            build_matcher(watchlist),
-            build_sentiment(settings.sentiment_model),
-            build_discoverer(settings.ner == "on", watchlist),
-        )
-        self.cfg = AggConfig(
-            bucket_seconds=settings.bucket_seconds,
-            allowed_lateness=settings.allowed_lateness_seconds,
-            discovered_ttl=settings.discovered_ttl_seconds,
-            evidence_posts=settings.evidence_posts,
-        )
+        self.enricher = enricher or build_enricher(settings, watchlist)
+        self.cfg = agg_config(settings)
         self.detector = SurgeDetector()
         self.infos = entity_infos(watchlist)
         self.recent = RecentIds()

@@ -77,21 +77,32 @@ class OfflineResult:
         }
 
 
+def agg_config(settings: Settings) -> AggConfig:
+    """The aggregation settings, one definition for the worker and the offline pipeline
+    (a setting wired in only one of them would make a replay differ from the live run)."""
+    return AggConfig(
+        bucket_seconds=settings.bucket_seconds,
+        allowed_lateness=settings.allowed_lateness_seconds,
+        discovered_ttl=settings.discovered_ttl_seconds,
+        evidence_posts=settings.evidence_posts,
+    )
+
+
+def build_enricher(settings: Settings, watchlist: Watchlist) -> Enricher:
+    """Matcher, sentiment scorer and (optional) discovery as the settings select them."""
+    return Enricher(
+        build_matcher(watchlist),
+        build_sentiment(settings.sentiment_model),
+        build_discoverer(settings.ner == "on", watchlist),
+    )
+
+
 class OfflinePipeline:
     def __init__(self, settings: Settings, watchlist: Watchlist | None = None, enricher: Enricher | None = None):
         self.settings = settings
         self.watchlist = watchlist or load_watchlist(settings.watchlist)
-        self.enricher = enricher or Enricher(
-            build_matcher(self.watchlist),
-            build_sentiment(settings.sentiment_model),
-            build_discoverer(settings.ner == "on", self.watchlist),
-        )
-        self.cfg = AggConfig(
-            bucket_seconds=settings.bucket_seconds,
-            allowed_lateness=settings.allowed_lateness_seconds,
-            discovered_ttl=settings.discovered_ttl_seconds,
-            evidence_posts=settings.evidence_posts,
-        )
+        self.enricher = enricher or build_enricher(settings, self.watchlist)
+        self.cfg = agg_config(settings)
         self.detector = SurgeDetector()
         self.infos = entity_infos(self.watchlist)
         self.meta: dict = {}

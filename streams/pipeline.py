@@ -93,7 +93,7 @@ def build_enricher(settings: Settings, watchlist: Watchlist) -> Enricher:
     return Enricher(
         build_matcher(watchlist),
         build_sentiment(settings.sentiment_model),
-        build_discoverer(settings.ner == "on", watchlist),
+        build_discoverer(settings.ner == "on", watchlist, hashtags=settings.discover_hashtags == "on"),
     )
 
 

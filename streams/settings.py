@@ -104,6 +104,13 @@ class Settings(BaseSettings):
         "much later or not at all, see docs/nlp-sentiment.md)."
     )
     ner: Literal["off", "on"] = Field("off", description="spaCy NER discovery of non-watchlist entities.")
+    discover_hashtags: Literal["off", "on"] = Field(
+        "off",
+        description="Hashtags that are not watchlist forms become entities `discovered:hashtag:<tag>` with their "
+        "own baseline, so a campaign hashtag gaining volume is seen before anyone lists it (cheap: a regex; "
+        "more entity state). Like NER discoveries they reach the risk topic, not the pager, and open no "
+        "incident in their first 3 h (warm-up).",
+    )
 
     @field_validator("kafka_bootstrap")
     @classmethod

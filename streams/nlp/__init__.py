@@ -27,7 +27,7 @@ class EntityHit:
     surface: str
     start: int
     end: int
-    source: str = "watchlist"  # "watchlist" | "ner"
+    source: str = "watchlist"  # "watchlist" | "ner" | "hashtag"
     kind: str = ""
 
 
@@ -69,11 +69,19 @@ def build_sentiment(name: str = "default") -> SentimentScorer:
     return load_scorer(name)
 
 
-def build_discoverer(enabled: bool, watchlist: Watchlist | None = None) -> EntityDiscoverer | None:
-    """The NER discovery tagger, or None when disabled; discoveries equal to a
-    watchlist name are dropped when the watchlist is given."""
-    if not enabled:
+def build_discoverer(
+    enabled: bool, watchlist: Watchlist | None = None, hashtags: bool = False
+) -> EntityDiscoverer | None:
+    """Discovery of non-watchlist entities: the NER tagger (``enabled``) and/or hashtags
+    (``hashtags``), or None when both are off. Discoveries equal to a watchlist form are
+    dropped when the watchlist is given."""
+    if not enabled and not hashtags:
         return None
-    from streams.nlp.discovery import load_discoverer
+    from streams.nlp.discovery import CombinedDiscoverer, HashtagDiscoverer, load_discoverer, watchlist_keys
 
-    return load_discoverer(watchlist)
+    parts: list[EntityDiscoverer] = []
+    if enabled:
+        parts.append(load_discoverer(watchlist))
+    if hashtags:
+        parts.append(HashtagDiscoverer(watchlist_keys(watchlist) if watchlist is not None else []))
+    return parts[0] if len(parts) == 1 else CombinedDiscoverer(parts)

@@ -499,6 +499,64 @@ class CrfDiscoverer:
         return result
 
 
+#: a hashtag: '#' not glued to a word/handle, then word characters with at least one letter
+_HASHTAG_RE = re.compile(r"(?<![\w#@&/])#(\w*[^\W\d_]\w*)")
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
+class HashtagDiscoverer:
+    """Hashtags that are not watchlist forms, as entities ``discovered:hashtag:<key>``.
+
+    Cheap (one regex per text, no model). A campaign hashtag (``#amazonfail``) gets its own
+    baseline and incidents, so comms see it gain volume before anyone lists it. Hashtags
+    inside URLs don't count; ``#1`` (no letter) and hashtags equal to a watchlist form
+    (``#kindle``) are skipped, and the enricher drops a hashtag that a watchlist hit covers
+    (``#UnitedBreaksGuitars`` is United Airlines). The key is :func:`normalise_surface`."""
+
+    def __init__(self, exclude_keys: Iterable[str] = (), max_len: int = 100) -> None:
+        self._exclude = {normalise_surface(k) for k in exclude_keys}
+        self._exclude.discard("")
+        self.max_len = max_len
+
+    def discover(self, text: str) -> list[EntityHit]:
+        if "#" not in text:
+            return []
+        blanked = _URL_RE.sub(lambda m: " " * len(m.group()), text)
+        hits: dict[str, EntityHit] = {}
+        for m in _HASHTAG_RE.finditer(blanked):
+            if len(m.group(1)) > self.max_len:
+                continue
+            key = normalise_surface(m.group(1))
+            if not key or key in self._exclude:
+                continue
+            ent_id = f"discovered:hashtag:{key}"
+            if ent_id not in hits:
+                hits[ent_id] = EntityHit(ent_id, text[m.start():m.end()], m.start(), m.end(), source="hashtag",
+                                         kind="hashtag")
+        return list(hits.values())
+
+    def discover_batch(self, texts: Sequence[str]) -> list[list[EntityHit]]:
+        return [self.discover(t) for t in texts]
+
+
+class CombinedDiscoverer:
+    """Several discoverers in order; a later one's hit overlapping an earlier one's is dropped
+    (NER's ``discovered:person:taylorswift`` wins over ``discovered:hashtag:taylorswift``)."""
+
+    def __init__(self, parts: Sequence[Any]) -> None:
+        self.parts = list(parts)
+
+    def discover_batch(self, texts: Sequence[str]) -> list[list[EntityHit]]:
+        out: list[list[EntityHit]] = [[] for _ in texts]
+        for part in self.parts:
+            for found, extra in zip(out, part.discover_batch(texts), strict=True):
+                spans = [(h.start, h.end) for h in found]
+                known = {h.entity_id for h in found}
+                found.extend(h for h in extra
+                             if h.entity_id not in known and not any(h.start < e and s < h.end for s, e in spans))
+        return out
+
+
 def watchlist_keys(watchlist: Watchlist) -> list[str]:
     """Every surface form of every watchlist entity (names, aliases, ambiguous
     aliases, handles, hashtags): discoveries equal to one of these are dropped."""

@@ -112,6 +112,7 @@ def test_typos_are_rejected(override: dict[str, Any], where: str) -> None:
         {"kafka": {"bootstrapServers": "kafka"}},  # no port
         {"kafka": {"topics": {"input": "bad topic name"}}},
         {"config": {"ner": False}},  # a bare `off` in YAML
+        {"config": {"discoverHashtags": False}},
         {"config": {"bucketSeconds": 5}},
         {"service": {"port": 70000}},
         {"image": {"digest": "latest"}},

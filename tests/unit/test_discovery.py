@@ -134,3 +134,58 @@ def test_v2_features_quotes_caps_runs_and_camel_tags() -> None:
     assert any(f.startswith("caprun=") and f.endswith("|3|B") for f in feats[3])
     assert "camel=HASH" in feats[7]
     assert not any(f.startswith(("inq", "caprun=", "camel=")) for f in doc_features(toks)[3])
+
+
+# --- hashtag discovery ----------------------------------------------------------------------
+
+
+def test_hashtag_discoverer_ids_offsets_and_exclusions() -> None:
+    from streams.nlp.discovery import HashtagDiscoverer
+
+    wl = parse_watchlist("version: 1\nentities:\n  - {id: amazon-kindle, name: Kindle, team: t, hashtags: ['#kindle']}\n")
+    d = HashtagDiscoverer(watchlist_keys(wl))
+    text = "#AmazonFail again!! my #Kindle ate #1984 see http://x.co/#anchor #1 C#x @bob#tag #amazonfail"
+    hits = d.discover(text)
+    assert [h.entity_id for h in hits] == ["discovered:hashtag:amazonfail"]  # once, first occurrence
+    (h,) = hits
+    assert (text[h.start:h.end], h.source, h.kind) == ("#AmazonFail", "hashtag", "hashtag")
+    # '#1984' has no letter, '#Kindle' is a watchlist form, URL fragments and glued '#' are not hashtags
+    assert d.discover("no tags here") == [] and d.discover("#1 #2024") == []
+    assert [x.entity_id for x in d.discover("#TaylorSwift_Fan and #unité")] == [
+        "discovered:hashtag:taylorswiftfan", "discovered:hashtag:unité"]
+
+
+def test_enricher_drops_hashtags_a_watchlist_hit_covers_and_keeps_campaign_tags() -> None:
+    from streams.enrich import Enricher
+    from streams.nlp import build_discoverer, build_matcher, build_sentiment
+    from streams.schemas import decode_mention
+    from streams.settings import DEFAULT_WATCHLIST
+    from streams.watchlist import load_watchlist
+
+    wl = load_watchlist(DEFAULT_WATCHLIST)
+    enricher = Enricher(build_matcher(wl), build_sentiment("default"), build_discoverer(False, wl, hashtags=True))
+    texts = ["baggage handlers throwing guitars, classy @United #unitedbreaksguitars #customerservice",
+             "no entity here but #DeleteGate is trending", "nothing at all", "#amazonfail"]
+    mentions = [decode_mention(json.dumps({
+        "id": f"m{i}", "platform": "twitter", "author": {"id": "a", "handle": "@a", "followers": 1},
+        "text": t, "lang": "en", "created_at": "2026-01-01T00:00:00Z"}).encode()) for i, t in enumerate(texts)]
+    ok, failed = enricher.enrich(mentions)  # type: ignore[arg-type]
+    assert not failed
+    ids = {e.mention.id: sorted(h.entity_id for h in e.entities) for e in ok}
+    # '#unitedbreaksguitars' and '#amazonfail' are watchlist entities (matcher hashtag rules), not new ones
+    assert ids == {"m0": ["discovered:hashtag:customerservice", "united-airlines"],
+                   "m1": ["discovered:hashtag:deletegate"], "m3": ["amazon-kindle"]}
+    assert build_discoverer(False, wl) is None
+
+
+def test_ner_and_hashtags_combined_keep_the_typed_ner_hit() -> None:
+    from streams.nlp import EntityHit
+    from streams.nlp.discovery import CombinedDiscoverer, HashtagDiscoverer
+
+    class FakeNer:
+        def discover_batch(self, texts: list[str]) -> list[list[EntityHit]]:
+            return [[EntityHit("discovered:person:taylorswift", "#TaylorSwift", 4, 16, "ner", "person")]
+                    for _ in texts]
+
+    (hits,) = CombinedDiscoverer([FakeNer(), HashtagDiscoverer()]).discover_batch(["wow #TaylorSwift #eras"])
+    assert [h.entity_id for h in hits] == ["discovered:person:taylorswift", "discovered:hashtag:eras"]

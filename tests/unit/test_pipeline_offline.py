@@ -64,3 +64,34 @@ def test_incident_events_say_since_when_and_how_bad(kindle: list[dict]) -> None:
         assert e.incident_severity in ("warning", "critical")
         assert severity_rank(e.incident_severity) >= severity_rank(e.severity)
     assert all(e.incident_severity is None and e.incident_since is None for e in events if e.incident_id is None)
+
+
+def test_hashtag_discovery_finds_a_campaign_tag_and_changes_no_watchlist_result(kindle: list[dict]) -> None:
+    """RRM_DISCOVER_HASHTAGS=on: a non-watchlist hashtag that has been around for a day and then
+    surges negatively gets its own incident on the risk topic; every watchlist entity's events
+    are exactly those of the run without discovery."""
+    from datetime import datetime, timedelta
+
+    t0 = datetime.fromisoformat(kindle[0]["created_at"].replace("Z", "+00:00"))
+
+    def post(i: int, when: datetime, text: str) -> dict:
+        return {"id": f"tag-{i}", "platform": "twitter", "lang": "en", "text": text,
+                "author": {"id": f"ta{i}", "handle": f"@ta{i}", "followers": 50},
+                "created_at": when.isoformat().replace("+00:00", "Z")}
+
+    extra = [post(i, t0 + timedelta(minutes=20 * i), "reading the #DeleteGate thread") for i in range(90)]
+    onset = t0 + timedelta(hours=36)
+    extra += [post(1000 + i, onset + timedelta(seconds=20 * i), "#DeleteGate is a disgrace, I am so angry and done")
+              for i in range(360)]
+    merged = sorted(kindle + extra, key=lambda m: m["created_at"])
+    off = run_offline(merged, load_settings())
+    on = run_offline(merged, load_settings(discover_hashtags="on"))
+
+    def watchlisted(r: object) -> list[dict]:
+        return [e.model_dump() for e in r.risk_events if not e.entity_id.startswith("discovered:")]  # type: ignore[attr-defined]
+
+    assert watchlisted(on) == watchlisted(off) and watchlisted(off)
+    assert not any(e.entity_id.startswith("discovered:") for e in off.risk_events)
+    tag = [e for e in on.risk_events if e.entity_id == "discovered:hashtag:deletegate"]
+    assert tag and tag[0].transition == "opened" and tag[0].team == ""
+    assert onset - timedelta(minutes=5) <= tag[0].window_start <= onset + timedelta(minutes=30)  # bucket-aligned

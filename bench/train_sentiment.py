@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime as dt
+import hashlib
 import json
 import sys
 import time
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.sentiment_data import load_corpora, macro_recall
-from streams.nlp.sentiment import DEFAULT_MODEL_PATH, Featurizer, vader_lexicon
+from streams.nlp.sentiment import DEFAULT_MODEL_PATH, Featurizer, segmentation_words, vader_lexicon
 
 MIN_DF = 3
 C = 1.0
@@ -50,7 +51,7 @@ def _matrix(feats: list[list[str]], vocab: dict[str, int], idf: np.ndarray):  # 
     return sparse.diags(1.0 / norms) @ x
 
 
-def train(out: Path, seed: int = 0) -> dict[str, object]:
+def train(out: Path, seed: int = 0, segment_tags: bool = True) -> dict[str, object]:
     from sklearn.linear_model import LogisticRegression
 
     t0 = time.perf_counter()
@@ -65,7 +66,8 @@ def train(out: Path, seed: int = 0) -> dict[str, object]:
         counts.update(w for w in plain.tokens(t)[0] if w.isalpha())
     vocab_words = sorted(w for w, n in counts.items() if n >= MIN_WORD_COUNT and w not in lex)
 
-    fz = Featurizer(lex, vocab_words, (0, 0), word_bigrams=True, vader=True)
+    seg = segmentation_words() if segment_tags else None
+    fz = Featurizer(lex, vocab_words, (0, 0), word_bigrams=True, vader=True, segment_words=seg)
     f_train = [fz.features(t) for t in corp.train.texts]
     df: collections.Counter[str] = collections.Counter()
     for fs in f_train:
@@ -91,12 +93,16 @@ def train(out: Path, seed: int = 0) -> dict[str, object]:
     print(f"macro-recall (sklearn): {scores}", file=sys.stderr)
 
     used_lex = {w: v for w, v in lex.items()}
+    # the version names the weights, not just the day: two models trained the same day differ
+    digest = hashlib.sha256(clf.coef_.astype(np.float32).tobytes() + json.dumps(features).encode()).hexdigest()[:8]
     meta = {
-        "version": f"linear-{dt.date.today().isoformat()}",
+        "version": f"linear-{dt.date.today().isoformat()}-{digest}",
         "model": f"multinomial logistic regression, C={C}, class_weight=balanced, sublinear tf-idf, l2",
         "char_ngrams": [0, 0],
         "word_bigrams": True,
         "vader": True,
+        "segment_tags": "wordsegment 1.3.1 unigrams, top 50,000 words (Apache 2.0; Norvig's Google Web 1T counts)"
+        if segment_tags else None,
         "min_df": MIN_DF,
         "vocab_words": vocab_words,
         "training_data": "SemEval 2013-2016 Task 4A English tweets (Twitter's terms of use), "
@@ -115,6 +121,7 @@ def train(out: Path, seed: int = 0) -> dict[str, object]:
         bias=clf.intercept_.astype(np.float32),
         idf=idf.astype(np.float32),
         lexicon=np.array(json.dumps(used_lex, ensure_ascii=False)),
+        **({"segment_words": np.array(json.dumps(seg))} if seg else {}),
     )
     print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB) in {time.perf_counter() - t0:.0f}s",
           file=sys.stderr)
@@ -124,8 +131,10 @@ def train(out: Path, seed: int = 0) -> dict[str, object]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH, help="artefact path (.npz)")
+    ap.add_argument("--no-segment-tags", action="store_true",
+                    help="read a compound hashtag as one token (the recipe before 2026-11-22, fourth session)")
     args = ap.parse_args(argv)
-    train(args.out)
+    train(args.out, segment_tags=not args.no_segment_tags)
     return 0
 
 

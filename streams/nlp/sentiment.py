@@ -59,6 +59,8 @@ NEGATORS = frozenset(
 )
 #: tokens that close a negation scope (besides clause punctuation)
 _SCOPE_END = frozenset("but however although though yet".split())
+_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_MAX_TAG_SEGMENT_LEN = 40
 #: conventional sarcasm/irony markers
 _SARCASM_TAGS = frozenset("#sarcasm #sarcastic #not #irony #ironic #sarcasmo #yeahright".split())
 #: VADER lexicon entries that are emoticons written with letters ("Dx", "xP"): they count only
@@ -103,9 +105,13 @@ class Featurizer:
 
     def __init__(self, lexicon: dict[str, float], vocab_words: Iterable[str] = (),
                  char_ngrams: tuple[int, int] = (0, 0), word_bigrams: bool = True,
-                 vader: bool = True) -> None:
+                 vader: bool = True, segment_words: dict[str, float] | None = None) -> None:
         self.lexicon = lexicon
         self.vocab_words = frozenset(vocab_words) | frozenset(lexicon)
+        # compound hashtags are split into words of this list (word -> log10 unigram probability)
+        self.segment_words = segment_words or {}
+        seg = self.segment_words
+        self._split = lru_cache(maxsize=65536)(lambda body: _segment(body, seg))
         self.char_lo, self.char_hi = char_ngrams
         self.word_bigrams = word_bigrams
         self._vader: Any = None
@@ -124,6 +130,27 @@ class Featurizer:
             return one
         one_all = _ELONG_ONE.sub(r"\1", w)
         return one_all if one_all in self.vocab_words else two
+
+    def _tag_words(self, raw: str, body: str) -> tuple[str, ...] | None:
+        """The words of a compound hashtag, or None if it is one word or does not split into
+        known words. CamelCase boundaries first (``#WorstRefEver``), then, for each part, the most
+        probable split into words of ``segment_words`` (``#amazonfail`` -> amazon fail, while
+        ``#therapist`` stays one word: P(therapist) > P(the)·P(rapist))."""
+        seg = self.segment_words
+        if body in seg or body in self.vocab_words or not body.isalpha() or len(body) > _MAX_TAG_SEGMENT_LEN:
+            return None
+        pieces = _CAMEL.findall(raw) if raw != raw.lower() and raw != raw.upper() else [body]
+        words: list[str] = []
+        for piece in pieces:
+            low = piece.lower()
+            if low in seg or low in self.vocab_words:
+                words.append(low)
+                continue
+            split = self._split(low)
+            if split is None:
+                return None
+            words.extend(split)
+        return tuple(words) if len(words) > 1 else None
 
     def tokens(self, text: str) -> tuple[list[str], list[str], list[float]]:
         """Normalised tokens (negation-marked), flag features, and per-token lexicon valences."""
@@ -180,8 +207,21 @@ class Featurizer:
                 if _ELONG.search(body):
                     body = self._unelongate(body)
                 toks.append("#" + body)
-                toks.append(body)
-                vals.append(lex.get(body, 0.0))
+                parts = self._tag_words(s[1:], body) if self.segment_words else None
+                if parts is None:
+                    toks.append(body)
+                    vals.append(lex.get(body, 0.0))
+                    continue
+                # a compound tag reads as its words (#amazonfail -> amazon fail, #NotCool -> not NEG_cool)
+                tag_neg = False
+                for w in parts:
+                    if w in NEGATORS:
+                        toks.append(w)
+                        tag_neg = True
+                        continue
+                    v = lex.get(w, 0.0)
+                    toks.append("NEG_" + w if tag_neg else w)
+                    vals.append(-0.74 * v if tag_neg else v)
             elif kind == "emo":
                 low = s.lower()
                 v = lex.get(s, lex.get(low, 0.0))
@@ -247,6 +287,53 @@ class Featurizer:
         return feats
 
 
+def _segment(s: str, logp: dict[str, float]) -> tuple[str, ...] | None:
+    """The most probable split of ``s`` into words of ``logp`` (word -> log10 unigram
+    probability; Norvig's unigram segmentation, known words only); None if none covers it."""
+    n = len(s)
+    best: list[tuple[float, int] | None] = [None] * (n + 1)  # (log10 P of the best split of s[:i], start of last)
+    best[0] = (0.0, 0)
+    for end in range(1, n + 1):
+        for start in range(max(0, end - 20), end):
+            prev = best[start]
+            lp = logp.get(s[start:end])
+            if prev is None or lp is None:
+                continue
+            cand = prev[0] + lp
+            cur = best[end]
+            if cur is None or cand > cur[0]:
+                best[end] = (cand, start)
+    if best[n] is None:
+        return None
+    out: list[str] = []
+    end = n
+    while end > 0:
+        start = best[end][1]  # type: ignore[index]
+        out.append(s[start:end])
+        end = start
+    return tuple(reversed(out))
+
+
+def segmentation_words(n: int = 50_000) -> dict[str, float]:
+    """Training time: the ``n`` most frequent English words (letters only; of the single
+    letters only "a" and "i") with their log10 unigram probabilities, from the PyPI package
+    ``wordsegment`` (Apache 2.0; counts from Norvig's "Natural Language Corpus Data", i.e. the
+    Google Web 1T corpus). Copied into the model artefact, so inference needs no package."""
+    import math
+
+    import wordsegment
+
+    path = Path(wordsegment.__file__).parent / "unigrams.txt"
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        w, _, c = line.partition("\t")
+        if w.isalpha() and w.isascii() and (len(w) > 1 or w in ("a", "i")):
+            rows.append((w, float(c)))
+    total = sum(c for _, c in rows)
+    rows.sort(key=lambda r: -r[1])
+    return {w: round(math.log10(c / total), 3) for w, c in rows[:n]}
+
+
 # --------------------------------------------------------------------------- lexicon
 
 def vader_lexicon() -> dict[str, float]:
@@ -289,11 +376,14 @@ class LinearScorer:
             self._idf = z["idf"].astype(np.float32)
             self._b = z["bias"].astype(np.float32)
             lexicon = json.loads(str(z["lexicon"]))
+            # compound-hashtag splitting (models trained since 2026-11-22, fourth session)
+            segment_words = json.loads(str(z["segment_words"])) if "segment_words" in z.files else None
         self.version = meta["version"]
         self.meta = meta
         self._index: dict[str, int] = {f: i for i, f in enumerate(features)}
         self.featurizer = Featurizer(lexicon, meta.get("vocab_words", ()),
-                                     tuple(meta["char_ngrams"]), meta["word_bigrams"], meta["vader"])
+                                     tuple(meta["char_ngrams"]), meta["word_bigrams"], meta["vader"],
+                                     segment_words=segment_words)
         self._np = np
 
     def decision(self, texts: Sequence[str]) -> Any:

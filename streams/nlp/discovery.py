@@ -501,7 +501,7 @@ class CrfDiscoverer:
 
 #: a hashtag: '#' not glued to a word/handle, then word characters with at least one letter
 _HASHTAG_RE = re.compile(r"(?<![\w#@&/])#(\w*[^\W\d_]\w*)")
-_URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_URL_IN_TEXT_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 
 
 class HashtagDiscoverer:
@@ -521,7 +521,7 @@ class HashtagDiscoverer:
     def discover(self, text: str) -> list[EntityHit]:
         if "#" not in text:
             return []
-        blanked = _URL_RE.sub(lambda m: " " * len(m.group()), text)
+        blanked = _URL_IN_TEXT_RE.sub(lambda m: " " * len(m.group()), text)
         hits: dict[str, EntityHit] = {}
         for m in _HASHTAG_RE.finditer(blanked):
             if len(m.group(1)) > self.max_len:

@@ -165,6 +165,27 @@ def build_clusters(docs: list[list[str]], out: Path, ks: tuple[int, ...] = (32, 
     print(f"clusters: {len(docs)} docs, {len(vocab)} words -> {out}", file=sys.stderr)
 
 
+#: frequency bands by rank in the English unigram counts: top 1k, 5k, 20k, 50k, 150k; rarer = UNK
+FREQ_BANDS = (1_000, 5_000, 20_000, 50_000, 150_000)
+
+
+def build_freq_bands(out: Path) -> None:
+    """A WordClusters file with one 'granularity' ``f``: the word's frequency band (1 = the 1,000
+    most frequent English words ... 5 = ranks 50k-150k) from wordsegment 1.3.1's unigram counts
+    (Apache 2.0; Norvig's Google Web 1T counts). Words outside get ``c=UNK``."""
+    import wordsegment
+
+    src = Path(wordsegment.__file__).parent / "unigrams.txt"
+    rows = [line.split("\t") for line in src.read_text(encoding="utf-8").splitlines()]
+    rows.sort(key=lambda r: -float(r[1]))
+    lines = ["# repwatch NER word-frequency bands (wordsegment 1.3.1 unigram ranks, Apache 2.0)", "#k\tf"]
+    for rank, (w, _) in enumerate(rows[: FREQ_BANDS[-1]]):
+        band = next(i + 1 for i, b in enumerate(FREQ_BANDS) if rank < b)
+        lines.append(f"{w}\t{band}")
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"frequency bands: {len(lines) - 2} words -> {out}", file=sys.stderr)
+
+
 def _spacy_tags(docs: list[Doc], kind: str) -> list[list[list[str]] | None]:
     if kind == "none":
         return [None] * len(docs)
@@ -273,11 +294,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-iter", type=int, default=100)
     ap.add_argument("--case-aug", action="store_true", help="also train on lower-cased copies")
     ap.add_argument("--gaz", action="store_true", help="gazetteer features (names, places)")
-    ap.add_argument("--clusters", choices=["none", "ccby", "semeval"], default="none",
+    ap.add_argument("--clusters", choices=["none", "ccby", "semeval", "freq"], default="none",
                     help="word-cluster features learnt from unlabelled text: 'ccby' = the texts of "
                          "WNUT-17 train + BTC train (CC-BY 4.0; in tune mode without the tune fold); "
                          "'semeval' = those + the SemEval 2013-2016 tweets (measurement only: not "
-                         "allowed in final mode, the tweets are under Twitter's terms)")
+                         "allowed in final mode, the tweets are under Twitter's terms); 'freq' = English "
+                         "word-frequency bands instead of clusters (wordsegment unigram ranks: a capitalised "
+                         "word that is not a common word is more likely a name)")
     ap.add_argument("--features", type=int, choices=[1, 2], default=1,
                     help="2: also quotes / capitalised runs / CamelCase tags / +-3 words (discovery._v2_features)")
     ap.add_argument("--fold", type=int, choices=range(5), default=0,
@@ -296,13 +319,16 @@ def main(argv: list[str] | None = None) -> int:
     tag = args.tune_model.stem
     gaz = None
     if args.gaz:
-        gpath = DEFAULT_GAZETTEER if args.mode == "final" else Path("/tmp/repwatch-ner-gaz.tsv")
+        # per tune model, so that tuning runs in parallel don't read each other's half-written file
+        gpath = DEFAULT_GAZETTEER if args.mode == "final" else Path(f"/tmp/{tag}-gaz.tsv")
         build_gazetteer(gpath)
         gaz = Gazetteer.load(gpath)
     clusters = None
     if args.clusters != "none":
         cpath = DEFAULT_CLUSTERS if args.mode == "final" else Path(f"/tmp/{tag}-clusters-{args.clusters}.tsv")
-        if args.mode != "threshold" or not cpath.exists():
+        if args.clusters == "freq":
+            build_freq_bands(cpath)
+        elif args.mode != "threshold" or not cpath.exists():
             texts = [d[0] for d in (wnut if args.mode == "final" else fit)] + [d[0] for d in load_btc("train")]
             build_clusters(unlabelled_texts(args.clusters, texts), cpath)
         clusters = WordClusters.load(cpath)

@@ -21,7 +21,9 @@ documented in ``docs/detection.md``. In short, per bucket:
    boosts (each <= +15 %) for acceleration (short doubling time), a rising negative share
    and unusual negative reach, only while ``u >= 3``. ``u = 5`` -> 60 (warning, a page),
    ``u = 8.85`` -> 80 (critical).
-7. **Gates and lifecycle.** No incident opens during warm-up (3 h of event time), below
+7. **Gates and lifecycle.** No incident opens during warm-up (3 h of event time; for a
+   discovered entity, i.e. ``Sensitivity.emerging_min_negative`` set, except on an absolute
+   storm of negative voices: "emerging"), below
    ``min_negative`` effective negatives in the bucket, in the cool-down after an incident
    (except at critical), or with fewer than ``min_negative`` negatives beyond what the
    bucket's volume explains at the usual negative share (attention is not a backlash); the score
@@ -100,6 +102,7 @@ class DetectorConfig:
     resolve_score: float = 30.0
     severity_hysteresis: float = 10.0  # inside an incident, severity drops only this far below a level
     warmup_s: float = 3 * 3600.0
+    emerging_share: float = 0.5  # emerging (discovered entities in warm-up): negative share of the bucket
     min_negative: int = 5
     calm_s: float = 1800.0
     cooldown_s: float = 3600.0
@@ -386,7 +389,24 @@ class SurgeDetector:
         # when (nearly) everything is negative, e.g. count series)
         mix_neg = p0 * vol_eff if p0 < 0.9 else 0.0
         min_neg = sens.min_negative if sens.min_negative is not None else cfg.min_negative
-        if state.incident_id is None and score > cap:
+        # emerging: a discovered entity in warm-up has no baseline to be surprising against; an
+        # absolute storm of negative voices (after the bot discount) that dominates its volume
+        # opens an incident at warning instead of waiting 3 h. Never for watchlist entities.
+        emerging = (
+            state.incident_id is None
+            and state.history_s < cfg.warmup_s
+            and sens.emerging_min_negative is not None
+            and n_eff >= max(sens.emerging_min_negative, min_neg)
+            and n_eff >= cfg.emerging_share * vol_eff
+        )
+        if emerging:
+            score = max(score, cfg.warning_score)
+            reasons.insert(
+                0,
+                f"emerging: {n_eff:.0f} negative voices of {vol_eff:.0f} mentions in one bucket, "
+                f"{state.history_s / 3600:.1f} h after this entity was first seen (no baseline yet)",
+            )
+        elif state.incident_id is None and score > cap:
             # gates on *opening* an incident; an open incident is judged by its score alone
             if state.history_s < cfg.warmup_s:
                 score = cap

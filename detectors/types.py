@@ -78,11 +78,17 @@ class Sensitivity:
 
     ``multiplier`` > 1 makes the entity page more easily (scores are scaled up),
     < 1 less easily. ``min_negative`` is the minimum negative mentions in a
-    bucket before the entity can reach ``warning`` or above.
+    bucket before the entity can reach ``warning`` or above. ``emerging_min_negative``
+    is set by the aggregator for discovered entities, never from the watchlist.
     """
 
     multiplier: float = 1.0
     min_negative: int | None = None
+    #: entities found in the stream (not on the watchlist) only: during warm-up, when there is
+    #: no baseline yet, an incident may open on a bucket with at least this many effective
+    #: negative voices making up at least half of its volume ("emerging"). None (every
+    #: watchlist entity): warm-up holds every incident, as for paging.
+    emerging_min_negative: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

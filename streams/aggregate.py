@@ -48,6 +48,9 @@ class AggConfig:
     top_authors: int = 5
     #: a discovered entity silent this long (event time) is retired to a tombstone
     discovered_ttl: int = 86400
+    #: discovered entities in warm-up open an "emerging" incident at this many negative voices
+    #: in a bucket (at least half of it); 0 = never (Sensitivity.emerging_min_negative)
+    emerging_min_negative: int = 20
 
 
 @dataclass(slots=True)

@@ -376,7 +376,7 @@ class Pipeline:
             state = self.entities.get(eid)
             if state is None:
                 continue
-            info = info_for(self.infos, state)
+            info = info_for(self.infos, state, self.cfg.emerging_min_negative)
             t0 = time.perf_counter()
             closed = close_ready(state, horizon, self.cfg, self.detector, info)
             if closed:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from detectors import SurgeDetector
+from detectors import Sensitivity, SurgeDetector
 from streams.aggregate import (
     AggConfig,
     Closed,
@@ -40,10 +40,13 @@ def entity_infos(watchlist: Watchlist) -> dict[str, EntityInfo]:
     }
 
 
-def info_for(infos: dict[str, EntityInfo], state: dict) -> EntityInfo:
+def info_for(infos: dict[str, EntityInfo], state: dict, emerging_min_negative: int = 0) -> EntityInfo:
+    """The watchlist entity's info, or one for an entity discovered in the stream: no team, and
+    (if ``emerging_min_negative`` > 0) allowed to open an "emerging" incident during warm-up."""
     info = infos.get(state["id"])
     if info is None:
-        info = EntityInfo(name=state.get("name", state["id"]), team="", watchlisted=False)
+        sens = Sensitivity(emerging_min_negative=emerging_min_negative) if emerging_min_negative > 0 else None
+        info = EntityInfo(name=state.get("name", state["id"]), team="", sensitivity=sens, watchlisted=False)
     return info
 
 
@@ -85,6 +88,7 @@ def agg_config(settings: Settings) -> AggConfig:
         allowed_lateness=settings.allowed_lateness_seconds,
         discovered_ttl=settings.discovered_ttl_seconds,
         evidence_posts=settings.evidence_posts,
+        emerging_min_negative=settings.emerging_min_negative,
     )
 
 
@@ -154,7 +158,8 @@ class OfflinePipeline:
             st = self.result.states[eid]
             if st.get("gc"):
                 continue  # retired discovered entity: not stepped until its next mention
-            for c in close_ready(st, horizon, self.cfg, self.detector, info_for(self.infos, st)):
+            for c in close_ready(st, horizon, self.cfg, self.detector,
+                                     info_for(self.infos, st, self.cfg.emerging_min_negative)):
                 self.result.closed.append(c)
                 if c.event is not None:
                     self.result.risk_events.append(c.event)

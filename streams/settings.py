@@ -104,12 +104,19 @@ class Settings(BaseSettings):
         "much later or not at all, see docs/nlp-sentiment.md)."
     )
     ner: Literal["off", "on"] = Field("off", description="spaCy NER discovery of non-watchlist entities.")
+    emerging_min_negative: int = Field(
+        20,
+        ge=0,
+        description="A discovered (non-watchlist) entity still in its 3 h warm-up opens an 'emerging' incident "
+        "(risk topic only) on a bucket with at least this many negative voices making up at least half of it; "
+        "0 = never. Watchlist entities never page during warm-up.",
+    )
     discover_hashtags: Literal["off", "on"] = Field(
         "off",
         description="Hashtags that are not watchlist forms become entities `discovered:hashtag:<tag>` with their "
         "own baseline, so a campaign hashtag gaining volume is seen before anyone lists it (cheap: a regex; "
-        "more entity state). Like NER discoveries they reach the risk topic, not the pager, and open no "
-        "incident in their first 3 h (warm-up).",
+        "more entity state). Like NER discoveries they reach the risk topic, not the pager; in their first "
+        "3 h (warm-up) only an 'emerging' storm opens an incident (RRM_EMERGING_MIN_NEGATIVE).",
     )
 
     @field_validator("kafka_bootstrap")

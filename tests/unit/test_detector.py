@@ -130,6 +130,30 @@ def test_a_new_entity_does_not_page_on_its_first_busy_hour() -> None:
     assert Transition.OPENED in transitions(ungated)
 
 
+def test_emerging_opens_only_for_discovered_entities_on_a_storm_of_voices() -> None:
+    """Sensitivity.emerging_min_negative (set for discovered entities only): a new entity born
+    with a storm of negative voices opens at warning in its first bucket; the watchlist default
+    keeps the warm-up; a storm that is mostly non-negative, or of few voices, stays held."""
+    emerging = Sensitivity(emerging_min_negative=20)
+    storm = [(60, 10, 10)] * 6 + [(2, 3, 3)] * 12
+    _, out = run(series(storm), sens=emerging)
+    assert out[0].transition is Transition.OPENED and out[0].severity is Severity.WARNING
+    assert out[0].reasons[0].startswith("emerging: 60 negative voices of 80 mentions")
+    _, watchlisted = run(series(storm))  # the same storm on a watchlist entity: warm-up holds it
+    assert not transitions(watchlisted)
+    _, praise = run(series([(30, 40, 10)] * 6), sens=emerging)  # 30 of 80 negative: not emerging
+    assert not transitions(praise)
+    _, few = run(series([(19, 0, 0)] * 6), sens=emerging)  # below the minimum
+    assert not transitions(few)
+    _, bots = run(series([(300, 5, 5)] * 6, authors=6, texts=1), sens=emerging)  # 6 voices, not a crowd
+    assert not transitions(bots)
+    # after warm-up, emerging plays no part: a discovered entity is judged like any other
+    calm = [(2, 3, 3)] * (DAY // 2)
+    st, _ = run(series(calm), sens=emerging)
+    _, later = run(series([(2, 3, 3)] * 6, start=len(calm)), state=st, sens=emerging)
+    assert not transitions(later) and not any(r.startswith("emerging") for a in later for r in a.reasons)
+
+
 def test_warm_up_is_measured_in_event_time_not_buckets() -> None:
     """With 1-minute buckets, 3 hours are 180 buckets: a surge after 60 buckets must not page."""
     one_min = timedelta(minutes=1)

@@ -95,3 +95,26 @@ def test_hashtag_discovery_finds_a_campaign_tag_and_changes_no_watchlist_result(
     tag = [e for e in on.risk_events if e.entity_id == "discovered:hashtag:deletegate"]
     assert tag and tag[0].transition == "opened" and tag[0].team == ""
     assert onset - timedelta(minutes=5) <= tag[0].window_start <= onset + timedelta(minutes=30)  # bucket-aligned
+
+
+def test_a_new_tag_born_with_a_storm_is_reported_as_emerging(kindle: list[dict]) -> None:
+    """A hashtag never seen before that arrives as a storm of negative voices opens an
+    'emerging' incident on the risk topic in its first bucket instead of waiting out the 3 h
+    warm-up; RRM_EMERGING_MIN_NEGATIVE=0 turns that off."""
+    from datetime import datetime, timedelta
+
+    t0 = datetime.fromisoformat(kindle[0]["created_at"].replace("Z", "+00:00"))
+    onset = t0 + timedelta(hours=36)
+    storm = [{"id": f"storm-{i}", "platform": "twitter", "lang": "en",
+              "text": "#DeleteGate is a disgrace, I am so angry and done",
+              "author": {"id": f"sa{i}", "handle": f"@sa{i}", "followers": 50},
+              "created_at": (onset + timedelta(seconds=5 * i)).isoformat().replace("+00:00", "Z")}
+             for i in range(360)]
+    merged = sorted(kindle + storm, key=lambda m: m["created_at"])
+    on = run_offline(merged, load_settings(discover_hashtags="on"))
+    tag = [e for e in on.risk_events if e.entity_id == "discovered:hashtag:deletegate"]
+    assert tag and tag[0].transition == "opened" and tag[0].severity == "warning"
+    assert tag[0].window_start <= onset + timedelta(minutes=5)
+    assert any(r.startswith("emerging:") for r in tag[0].reasons)
+    off = run_offline(merged, load_settings(discover_hashtags="on", emerging_min_negative=0))
+    assert not [e for e in off.risk_events if e.entity_id == "discovered:hashtag:deletegate"]

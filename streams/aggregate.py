@@ -159,16 +159,22 @@ def merge_watermark(meta: dict, tick: dict, allowed_lateness: int) -> float | No
     horizon (effective watermark minus allowed lateness) or None if unknown.
 
     Effective watermark = min over active sources; if every source is idle, the max
-    (the input went quiet: close everything that is complete)."""
+    (the input went quiet: close everything that is complete). A *pending* source (assigned to
+    a worker that has not read anything from it yet) holds the watermark where it is until it
+    reports a watermark or is reported idle."""
     src = meta.setdefault("src", {})
     for s, wm in tick["src"].items():
         if wm > src.get(s, float("-inf")):
             src[s] = wm
-    idle = set(meta.get("idle", []))
     reported = set(tick["src"])
-    idle -= reported
-    idle |= set(tick.get("idle", []))
+    tick_idle, tick_pending = set(tick.get("idle", [])), set(tick.get("pending", []))
+    idle = (set(meta.get("idle", [])) - reported - tick_pending) | tick_idle
     meta["idle"] = sorted(idle)
+    pending = (set(meta.get("pending", [])) | tick_pending) - reported - tick_idle
+    if pending or "pending" in meta:
+        meta["pending"] = sorted(pending)
+    if pending:
+        return meta["wm"] - allowed_lateness if "wm" in meta else None
     active = [wm for s, wm in src.items() if s not in idle]
     if active:
         eff = min(active)

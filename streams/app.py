@@ -299,7 +299,7 @@ class Pipeline:
         await self.send_tick(force=True)
 
     async def send_tick(self, force: bool) -> None:
-        tick = self.tracker.tick(self._source_highwater)
+        tick = self.tracker.tick(self._source_highwater, self._source_start_offset)
         if tick is None:
             return
         fingerprint = json.dumps(tick, sort_keys=True)
@@ -323,6 +323,16 @@ class Pipeline:
         except Exception:  # noqa: BLE001 - consumer not started / partition not fetched yet
             return None
         return int(hw) if hw is not None else None
+
+    def _source_start_offset(self, source: str) -> int | None:
+        """The offset the consumer starts a mentions partition from: its committed offset
+        (None without a commit: the tracker then takes 0, the embedded broker's earliest)."""
+        topic, _, part = source.rpartition("/")
+        try:
+            off = self.app.consumer._committed_offset.get(TP(topic, int(part)))  # faust keeps it per TP
+        except Exception:  # noqa: BLE001 - consumer not started
+            return None
+        return int(off) if off is not None else None
 
     # ------------------------------------------------------------- aggregate
     async def aggregate_event(self, event: Any) -> None:
@@ -498,6 +508,7 @@ class Pipeline:
                 self.metrics.forget_entity(eid)
 
     async def _on_assigned(self, app: Any, assigned: Any, **kwargs: Any) -> None:
+        self.tracker.assign(f"{tp.topic}/{tp.partition}" for tp in assigned if tp.topic == self.settings.input_topic)
         self._last_tick = None
 
 

@@ -208,11 +208,27 @@ class WatermarkTracker:
         self._wm: dict[str, float] = {}
         self._last_seen: dict[str, float] = {}
         self._offset: dict[str, int] = {}
+        #: assigned sources that have delivered nothing yet -> when they were assigned
+        self._pending: dict[str, float] = {}
+
+    def assign(self, sources: Iterable[str]) -> None:
+        """Sources (input partitions) this worker now owns. Until one delivers a record it is
+        *pending* and holds the downstream watermark back: otherwise, when the first fetches
+        return records of some partitions only (CPU contention), the watermark jumps to their
+        event times and the slower partitions' first hours arrive late (measured: 3,803 late
+        drops in one CI run of the live-vs-offline test). A pending source is released (reported
+        idle) once it is caught up at its start offset (nothing to read), or after
+        ``stale_after`` seconds."""
+        now = self._clock()
+        for s in sources:
+            if s not in self._wm:
+                self._pending.setdefault(s, now)
 
     def observe(self, source: str, event_ts: float) -> None:
         if event_ts > self._wm.get(source, float("-inf")):
             self._wm[source] = event_ts
         self._last_seen[source] = self._clock()
+        self._pending.pop(source, None)
 
     def delivered(self, source: str, offset: int) -> None:
         """Record that the record at ``offset`` of ``source`` was processed (valid or not)."""
@@ -225,6 +241,7 @@ class WatermarkTracker:
             self._wm.pop(s, None)
             self._last_seen.pop(s, None)
             self._offset.pop(s, None)
+            self._pending.pop(s, None)
 
     def _caught_up(self, source: str, highwater: Callable[[str], int | None] | None) -> bool:
         if highwater is None or source not in self._offset:
@@ -243,11 +260,46 @@ class WatermarkTracker:
         )
         return dict(self._wm), idle
 
-    def tick(self, highwater: Callable[[str], int | None] | None = None) -> dict | None:
+    def pending(
+        self,
+        highwater: Callable[[str], int | None] | None = None,
+        start_offset: Callable[[str], int | None] | None = None,
+    ) -> tuple[list[str], list[str]]:
+        """(still pending, released now) among the assigned sources that delivered nothing.
+        Released: silent for ``idle_after`` and either caught up at the start offset (high
+        watermark known and <= the offset the consumer starts from; 0 without a commit) or
+        silent for ``stale_after``. Without a ``highwater`` callable (offline) nothing waits."""
+        if highwater is None:  # nothing was ever reported pending, so nothing to release
+            self._pending.clear()
+            return [], []
+        now = self._clock()
+        held, released = [], []
+        for s, t in sorted(self._pending.items()):
+            waited = now - t
+            hw = highwater(s) if highwater is not None else None
+            start = start_offset(s) if start_offset is not None else None
+            empty = hw is not None and hw <= (start if start is not None else 0)
+            if waited >= self.idle_after and (empty or waited >= self.stale_after):
+                released.append(s)
+            else:
+                held.append(s)
+        for s in released:
+            del self._pending[s]
+        return held, released
+
+    def tick(
+        self,
+        highwater: Callable[[str], int | None] | None = None,
+        start_offset: Callable[[str], int | None] | None = None,
+    ) -> dict | None:
         wm, idle = self.snapshot(highwater)
-        if not wm:
+        held, released = self.pending(highwater, start_offset)
+        if not wm and not held:
             return None
-        return {"k": TICK, "src": wm, "idle": idle}
+        tick: dict = {"k": TICK, "src": wm, "idle": sorted(set(idle) | set(released))}
+        if held:
+            tick["pending"] = held
+        return tick
 
     def max_event_ts(self) -> float | None:
         return max(self._wm.values()) if self._wm else None

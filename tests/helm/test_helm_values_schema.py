@@ -113,6 +113,8 @@ def test_typos_are_rejected(override: dict[str, Any], where: str) -> None:
         {"kafka": {"topics": {"input": "bad topic name"}}},
         {"config": {"ner": False}},  # a bare `off` in YAML
         {"config": {"discoverHashtags": False}},
+        {"config": {"emergingMinNegative": -1}},
+        {"config": {"emergingMinNegative": "20"}},
         {"config": {"bucketSeconds": 5}},
         {"service": {"port": 70000}},
         {"image": {"digest": "latest"}},

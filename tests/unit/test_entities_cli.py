@@ -42,3 +42,15 @@ def test_missing_input_is_a_clear_error(tmp_path: Path, capsys) -> None:
     rc = main(["entities", "--conll", str(tmp_path / "nope"), "--out", str(tmp_path / "o")])
     assert rc == 2
     assert "--conll" in capsys.readouterr().err
+
+
+def test_contextual_model_tags_a_file(tmp_path: Path, capsys) -> None:
+    """--contextual: the shipped CRF + MiniLM model (real encoder) through the CLI."""
+    src = tmp_path / "in.conll"
+    src.write_text("Barack\nObama\nlanded\nin\nLondon\n\nlol\n", encoding="utf-8")
+    out = tmp_path / "out.conll"
+    assert main(["entities", "--contextual", "--conll", str(src), "--out", str(out)]) == 0
+    tags = [line.split("\t")[1] for line in out.read_text(encoding="utf-8").splitlines() if line]
+    assert tags == ["B-person", "I-person", "O", "O", "B-location", "O"]
+    assert main(["entities", "--contextual", "--model", "x.crfsuite", "--conll", str(src), "--out", "-"]) == 2
+    assert "--model and --contextual are exclusive" in capsys.readouterr().err

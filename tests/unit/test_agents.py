@@ -92,3 +92,44 @@ def test_aggregate_agent_closes_on_ticks_and_dedups(monkeypatch: pytest.MonkeyPa
     state = p.entities["amazon-kindle"]
     assert state["closed"] == T0 + 300 * 20 and len(state["open"]) == 10
     assert reg.get_sample_value("repwatch_entity_mentions", {"entity": "amazon-kindle", "team": "comms-retail"}) == 4
+
+
+def test_enrichment_runs_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow batch (contextual NER: ~6 s for 500 mentions) must not stall the event loop, which
+    also serves /healthz (liveness), /readyz and /metrics. Without the executor the loop
+    is blocked for the whole batch and the probe below sees a ~1.5 s gap."""
+    import time
+
+    p, sent = pipeline(monkeypatch)
+    real = p.enricher.enrich
+    batches: list[int] = []
+
+    def slow_enrich(mentions: Any, ts: Any = None) -> Any:
+        batches.append(len(mentions))
+        time.sleep(1.5)  # blocks like CPU-bound work would
+        return real(mentions, ts)
+
+    monkeypatch.setattr(p.enricher, "enrich", slow_enrich)
+    gaps: list[float] = []
+
+    async def probe(stop: asyncio.Event) -> None:
+        last = time.monotonic()
+        while not stop.is_set():
+            await asyncio.sleep(0.02)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(probe(stop))
+        async with p.app.agents["enrich"].test_context() as agent:
+            await agent.put(mention("1", "my kindle is broken, terrible"))
+            await asyncio.sleep(p.settings.batch_timeout_seconds + 2.0)
+        stop.set()
+        await task
+
+    asyncio.run(run())
+    assert batches == [1]
+    assert [s["value"]["e"] for s in sent["entity"] if s["value"]["k"] == "p"] == ["amazon-kindle"]
+    assert max(gaps) < 0.6, f"event loop stalled for {max(gaps):.2f} s during enrichment"

@@ -16,7 +16,10 @@ COMMANDS = [
     ["-m", "bench.eval_sentiment"],
     ["-m", "bench.eval_entities"],
     ["-m", "bench.entities_matcher"],
-    ["-m", "bench.entities_throughput"],
+    ["-m", "bench.entities_throughput", "--contextual"],
+    ["-m", "bench.eval_entities", "--contextual"],
+    ["-m", "bench.scenario_oracle", "--seeds", "7,11-13,21-28,31-40"],
+    ["-m", "bench.worker_responsiveness"],
 ]
 
 

@@ -31,6 +31,7 @@ Speed and accuracy are measured here, never asserted in timed tests.
 | detection | NAB standard at fixed threshold, tuning / held-out: per-row; paging | > 70 | 70.5 / 28.0; 80.5 / 79.7 | `repwatch evaluate` |
 | detection | kindle-1984 critical after onset: tuning seeds 7, 11–13, 21–28; held-out seeds 31–40 (two looks) | ≤ 30 min | tuning 11/12 within 30 min; **held out 8/10** (misses at 35 min); 10/12 and 6/10 before compound-hashtag splitting | `repwatch evaluate --skip-nab --seeds 31-40` (and 7,11-13,21-28) |
 | detection | united-guitars critical after onset (same seeds) | ≤ 30 min | tuning 0/12 (40–60 min); **held out 1/10** (30–65 min; not met; unchanged) | `repwatch evaluate --skip-nab --seeds 31-40` (and 7,11-13,21-28) |
+| detection | the same two scenarios with oracle sentiment (the labels the generator wrote; a diagnostic bound, not the product), 22 seeds | — | united 11/22 within 30 min (model 1/22; median 32 vs 50 min); kindle 22/22 (model 19/22) | `python -m bench.scenario_oracle --seeds 7,11-13,21-28,31-40` |
 | detection | sonos-praise / bot-flood / quiet-day pages (same seeds) | none | none on all 22 seeds (tuning 12 + held out 10) for each; with VADER, kindle/united now mostly never reach critical (see detection) | `repwatch evaluate --skip-nab --seeds 31-40` (and 7,11-13,21-28) |
 | detection | detector step | µs | 30.2 µs per bucket (median of 8 interleaved runs; same as the previous detector side by side); with "emerging" 31.9 vs 32.2 µs side by side (4 pairs) | `python -m bench.detector_step` |
 | sentiment | TweetEval val macro-recall (default / VADER) | > 70 | **70.67** / 59.77 (held-out SemEval 69.64 / 57.02); 70.43 / 69.67 before compound-hashtag splitting | `python -m bench.eval_sentiment` |
@@ -39,6 +40,7 @@ Speed and accuracy are measured here, never asserted in timed tests.
 | entities | watchlist matching P / R on the scenarios | ≥ 95 % | 100 / 100 (united-guitars recall 98.1 before the `bag` context word) | `python -m bench.entities_matcher` |
 | entities | matcher speed, 10,010-entity watchlist | thousands/s | 80,100 /s per core | `python -m bench.entities_matcher` |
 | entities | enrichment per core without NER / fast NER / contextual NER (one run, side by side) | — | 9,582 / 565 / 84 mentions/s | `python -m bench.entities_throughput --contextual` |
+| pipeline | slowest `/healthz` + `/metrics` poll while a contextual-NER worker drains 3,000 mentions (batch 500); enrichment off / on the event loop (2 runs each, side by side) | < 5 s liveness timeout | 0.11, 0.05 s / 6.3, 6.3 s; same drain time (43–44 s) | `python -m bench.worker_responsiveness` |
 | paging | surge onset → Alertmanager webhook (replay at 60×) | — | 40.5–40.6 s wall ≈ 40 min production-equivalent | `pytest -m prometheus tests/prometheus/test_paging_e2e.py -k latency` |
 | faults | kill -9 ×3 mid-surge: ready again / duplicate copies / events vs undisturbed | same events | 4.5, 5.4, 7.0 s / 0 / identical | `pytest tests/faults` |
 | faults | burst of 84,912 mentions: memory / drain rate / late drops | bounded | 99 → 147 MB peak / ≈ 1,500 per s / 0 | `pytest tests/faults` |

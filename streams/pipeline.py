@@ -173,12 +173,15 @@ def run_offline(
     settings: Settings | None = None,
     watchlist: Watchlist | None = None,
     progress: Callable[[int], None] | None = None,
+    enricher: Enricher | None = None,
 ) -> OfflineResult:
-    """Run enrichment + aggregation + detection over ``mentions`` (in arrival order)."""
+    """Run enrichment + aggregation + detection over ``mentions`` (in arrival order).
+
+    ``enricher`` replaces the one the settings select (benchmarks: e.g. oracle sentiment)."""
     from streams.settings import load_settings
 
     settings = settings or load_settings()
-    pipe = OfflinePipeline(settings, watchlist)
+    pipe = OfflinePipeline(settings, watchlist, enricher)
     batch: list = []
     for item in mentions:
         batch.append(item)

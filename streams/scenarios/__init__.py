@@ -31,6 +31,9 @@ class Scenario:
     mentions: list[dict]
     truth: dict
     mention_entities: dict[str, list[str]] = field(default_factory=dict)
+    # the sentiment each mention was written with (-1/0/1; distractors have none): for measuring
+    # how much of a detection delay is the sentiment model's, not the detector's
+    intended_sentiment: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,9 @@ class _Spec:
     surge: Callable[[_Gen, datetime, datetime], None] | None
 
 
+_LABEL = {"neg": -1, "neu": 0, "pos": 1}
+
+
 class _Gen:
     """Mention factory with a seeded RNG; everything derives from the seed."""
 
@@ -52,6 +58,7 @@ class _Gen:
         self.name = name
         self.mentions: list[dict] = []
         self.truth_entities: dict[str, list[str]] = {}
+        self.intended: dict[str, int] = {}
         self._n = 0
         self.authors = [self._author(i) for i in range(6000)]
 
@@ -63,7 +70,7 @@ class _Gen:
         return {"id": f"u{i:05d}", "handle": handle, "followers": followers, "verified": followers > 500_000}
 
     def emit(self, when: datetime, text: str, entities: list[str], author: dict | None = None,
-             platform: str | None = None) -> None:
+             platform: str | None = None, sentiment: int | None = None) -> None:
         r = self.rng
         self._n += 1
         mid = f"{self.name[:3]}-{self._n:07d}-{r.randrange(16**6):06x}"
@@ -82,6 +89,8 @@ class _Gen:
             }
         )
         self.truth_entities[mid] = entities
+        if sentiment is not None:
+            self.intended[mid] = sentiment
 
     # --- baseline ---------------------------------------------------------------
     def baseline(self, start: datetime, end: datetime, scale: float = 1.0) -> None:
@@ -97,7 +106,7 @@ class _Gen:
                 if t >= end:
                     break
                 label = r.choices(["neg", "neu", "pos"], T.BASELINE_MIX)[0]
-                self.emit(t, T.baseline_text(r, ent, label), [ent])
+                self.emit(t, T.baseline_text(r, ent, label), [ent], sentiment=_LABEL[label])
         # distractors: ambiguous words that refer to no watchlist entity
         t = start
         while True:
@@ -125,7 +134,7 @@ class _Gen:
             if t >= end:
                 break
             text, label_ents = T.wave_text(r, entity, kind)
-            self.emit(t, text, label_ents)
+            self.emit(t, text, label_ents, sentiment=1 if kind == "sonos" else -1)
 
 
 def _wave(entity: str, kind: str, **shape: float) -> Callable[[_Gen, datetime, datetime], None]:
@@ -153,7 +162,7 @@ def _bots(g: _Gen, onset: datetime, end: datetime) -> None:
     while t < min(stop, end):
         t += timedelta(seconds=r.expovariate(900 / 3600.0))
         suffix = r.choice(["", "", " !!", " #tesla", " http://bit.ly/" + "".join(r.choices("abcdefg123", k=6))])
-        g.emit(t, text + suffix, ["tesla"], author=r.choice(bots), platform="twitter")
+        g.emit(t, text + suffix, ["tesla"], author=r.choice(bots), platform="twitter", sentiment=-1)
 
 
 SCENARIOS: dict[str, _Spec] = {
@@ -203,4 +212,4 @@ def generate(name: str, seed: int = 7, *, scale: float = 1.0) -> Scenario:
         "expected": spec.expected,
         "mentions": len(g.mentions),
     }
-    return Scenario(name, spec.description, g.mentions, truth, g.truth_entities)
+    return Scenario(name, spec.description, g.mentions, truth, g.truth_entities, g.intended)

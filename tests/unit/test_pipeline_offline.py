@@ -21,6 +21,22 @@ def test_scenarios_are_deterministic_by_seed() -> None:
     assert a.truth["expected"] == "none" and set(a.mention_entities) == {m["id"] for m in a.mentions}
 
 
+def test_scenarios_record_the_sentiment_each_mention_was_written_with() -> None:
+    sc = generate("united-guitars", seed=1)
+    onset = sc.truth["onset"].replace("+00:00", "Z")
+    # every mention about an entity has a label, distractors (about nothing) have none
+    assert {m for m, e in sc.mention_entities.items() if e} <= set(sc.intended_sentiment)
+    assert set(sc.intended_sentiment.values()) == {-1, 0, 1}
+    # the wave is written negative: after onset, the target's mentions are mostly negative,
+    # before it they follow the baseline mix
+    def neg_share(after: bool) -> float:
+        ids = [m["id"] for m in sc.mentions if "united-airlines" in sc.mention_entities[m["id"]]
+               and (m["created_at"] >= onset) == after]
+        return sum(sc.intended_sentiment[i] == -1 for i in ids) / len(ids)
+
+    assert neg_share(after=True) > 0.8 > 0.4 > neg_share(after=False)
+
+
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_scenarios_have_time_ordered_aware_timestamps(name: str) -> None:
     sc = generate(name, seed=1)

@@ -28,6 +28,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -133,6 +134,9 @@ class Pipeline:
         self.recent = RecentIds()
         self.tracker = WatermarkTracker(settings.idle_source_seconds)
         self._last_tick: str | None = None
+        #: input partitions taken from this worker by a rebalance (and not given back): a batch
+        #: that was in flight when they went must not report event-time progress for them
+        self._revoked: set[str] = set()
         self.metrics.register_entities((e.id, e.team) for e in watchlist.entities)
         self.metrics.build_info.info(
             {
@@ -175,18 +179,12 @@ class Pipeline:
         @app.agent(self.mentions_topic, name="enrich")
         async def enrich(stream: faust.StreamT) -> None:
             async for events in stream.take_events(s.batch_size, within=s.batch_timeout_seconds):
-                try:
-                    await self.enrich_batch(events)
-                except Exception as exc:  # noqa: BLE001
-                    self.die("enrich", exc)
+                await self.complete("enrich", self.enrich_batch(events))
 
         @app.agent(self.entity_topic, name="aggregate")
         async def aggregate(stream: faust.StreamT) -> None:
             async for event in stream.events():
-                try:
-                    await self.aggregate_event(event)
-                except Exception as exc:  # noqa: BLE001
-                    self.die("aggregate", exc)
+                await self.complete("aggregate", self.aggregate_event(event))
 
         @app.timer(interval=max(0.5, min(5.0, s.idle_source_seconds / 3)))
         async def watermark_ticker() -> None:
@@ -213,6 +211,35 @@ class Pipeline:
         app.on_partitions_revoked.connect(self._on_revoked)
         app.on_partitions_assigned.connect(self._on_assigned)
         return app
+
+    async def complete(self, stage: str, work: Coroutine[Any, Any, None]) -> None:
+        """Run one batch/event to completion, even if the agent is cancelled meanwhile.
+
+        Faust acks the events an agent holds when its task ends, in ``finally``, *also* when the
+        task is cancelled (a worker's graceful stop: SIGTERM, scale-in), and the stop then
+        commits them. A batch cancelled half-way was thus committed unprocessed: lost (a
+        scale-in during a surge lost a mention in CI, docs/faults.md finding 9; likely since
+        enrichment runs in a thread, where a batch spends most of its time). So the work runs
+        as its own task: a cancellation waits for it to finish, then propagates. An error
+        exits without committing (``die``); so does a second cancellation while waiting."""
+        task = asyncio.ensure_future(work)
+        try:
+            await asyncio.shield(task)
+            return
+        except asyncio.CancelledError:
+            if task.cancelled():  # the work itself was cancelled: it did not finish, don't commit it
+                self.die(stage, RuntimeError("the batch in progress was cancelled"))
+        except Exception as exc:  # noqa: BLE001
+            self.die(stage, exc)
+        # cancelled while the work was running: let it finish, then stop as asked
+        log.info("%s: stopping after the batch in progress", stage)
+        try:
+            await task
+        except asyncio.CancelledError:
+            self.die(stage, RuntimeError("cancelled again before the batch in progress finished"))
+        except Exception as exc:  # noqa: BLE001
+            self.die(stage, exc)
+        raise asyncio.CancelledError
 
     @staticmethod
     def die(stage: str, exc: BaseException) -> None:
@@ -289,11 +316,18 @@ class Pipeline:
         if futures:
             await asyncio.gather(*futures)
         m.dlq_published.inc(len(dlq))
-        # Only now, with the partials acknowledged, may the watermark move past them.
+        # Only now, with the partials acknowledged, may the watermark move past them. Not for
+        # partitions a rebalance took away while this batch was enriched or sent: their new owner
+        # re-reads them from the last commit, and a watermark (or later an "idle" flag) from here
+        # would let the aggregator close buckets before it has caught up (late drops).
+        revoked = self._revoked
         for src, ts in sources:
-            self.tracker.observe(src, ts)
+            if src not in revoked:
+                self.tracker.observe(src, ts)
         for ev in events:
-            self.tracker.delivered(f"{ev.message.topic}/{ev.message.partition}", ev.message.offset)
+            src = f"{ev.message.topic}/{ev.message.partition}"
+            if src not in revoked:
+                self.tracker.delivered(src, ev.message.offset)
         m.mentions_matched.inc(len(enriched))
         m.mentions_processed.inc(len(valid) - len(failed))
         done = time.time()
@@ -514,6 +548,7 @@ class Pipeline:
     async def _on_revoked(self, app: Any, revoked: Any, **kwargs: Any) -> None:
         sources = [f"{tp.topic}/{tp.partition}" for tp in revoked if tp.topic == self.settings.input_topic]
         self.tracker.forget(sources)
+        self._revoked.update(sources)
         self._last_tick = None
         for tp in revoked:
             if tp.topic != self.settings.entity_topic:
@@ -523,7 +558,9 @@ class Pipeline:
                 self.metrics.forget_entity(eid)
 
     async def _on_assigned(self, app: Any, assigned: Any, **kwargs: Any) -> None:
-        self.tracker.assign(f"{tp.topic}/{tp.partition}" for tp in assigned if tp.topic == self.settings.input_topic)
+        sources = [f"{tp.topic}/{tp.partition}" for tp in assigned if tp.topic == self.settings.input_topic]
+        self._revoked.difference_update(sources)
+        self.tracker.assign(sources)
         self._last_tick = None
 
 

@@ -313,8 +313,23 @@ def assert_same_states(live: dict[str, Any], offline: dict[str, dict]) -> None:
     for eid, st in offline.items():
         a, b = comparable_state(live[eid]), comparable_state(st)
         if a != b:
-            diff = {k: (a.get(k), b.get(k)) for k in set(a) | set(b) if a.get(k) != b.get(k)}
-            raise AssertionError(f"state of {eid} differs from the undisturbed run: {str(diff)[:1500]}")
+            raise AssertionError(f"state of {eid} differs from the undisturbed run (live, undisturbed): "
+                                 f"{str(state_diff(a, b))[:3000]}")
+
+
+def state_diff(a: Any, b: Any, path: str = "") -> dict[str, tuple[Any, Any]]:
+    """The leaves where two JSON values differ, by path (e.g. ``det.fast``): readable failures."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out: dict[str, tuple[Any, Any]] = {}
+        for k in sorted(set(a) | set(b), key=str):
+            out.update(state_diff(a.get(k), b.get(k), f"{path}.{k}" if path else str(k)))
+        return out
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        out = {}
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            out.update(state_diff(x, y, f"{path}[{i}]"))
+        return out
+    return {} if a == b else {path: (a, b)}
 
 
 def offline_events(ref: OfflineResult) -> dict[str, dict]:

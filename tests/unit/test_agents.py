@@ -133,3 +133,63 @@ def test_enrichment_runs_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> 
     assert batches == [1]
     assert [s["value"]["e"] for s in sent["entity"] if s["value"]["k"] == "p"] == ["amazon-kindle"]
     assert max(gaps) < 0.6, f"event loop stalled for {max(gaps):.2f} s during enrichment"
+
+
+def test_a_partition_revoked_mid_batch_reports_no_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebalance that takes a partition while its batch is being enriched (now that enrichment
+    runs off the event loop, it can): the batch's partials still go out (the new owner re-reads
+    from the last commit; duplicates are dropped by id), but this worker must not report a
+    watermark for the partition it no longer owns."""
+    import threading
+
+    from faust.types import TP
+
+    p, sent = pipeline(monkeypatch)
+    real = p.enricher.enrich
+    started, release = threading.Event(), threading.Event()
+
+    def held_enrich(mentions: Any, ts: Any = None) -> Any:
+        started.set()
+        release.wait(10)
+        return real(mentions, ts)
+
+    monkeypatch.setattr(p.enricher, "enrich", held_enrich)
+    topic = p.settings.input_topic
+
+    async def run() -> None:
+        async with p.app.agents["enrich"].test_context() as agent:
+            await agent.put(mention("1", "my kindle is broken, terrible"))
+            while not started.is_set():
+                await asyncio.sleep(0.01)
+            await p._on_revoked(p.app, {TP(topic, 0)})  # test_context delivers on partition 0
+            release.set()
+            await asyncio.sleep(p.settings.batch_timeout_seconds + 1.0)
+
+    asyncio.run(run())
+    assert [s["value"]["e"] for s in sent["entity"] if s["value"]["k"] == "p"] == ["amazon-kindle"]
+    wm, _ = p.tracker.snapshot()
+    assert f"{topic}/0" not in wm, wm
+
+
+def test_a_stop_during_a_batch_lets_the_batch_finish_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Faust acks (and a graceful stop then commits) the events an agent holds when its task is
+    cancelled. A batch cut off half-way would be committed unprocessed, so a cancellation
+    waits for the batch in progress and only then propagates."""
+    p, _ = pipeline(monkeypatch)
+    steps: list[str] = []
+
+    async def batch() -> None:
+        steps.append("started")
+        await asyncio.sleep(0.3)  # e.g. enrichment in the executor, then the sends
+        steps.append("finished")
+
+    async def run() -> None:
+        task = asyncio.create_task(p.complete("enrich", batch()))
+        await asyncio.sleep(0.05)
+        task.cancel()  # what a worker's graceful stop does to the agent
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        steps.append("cancel propagated")
+
+    asyncio.run(run())
+    assert steps == ["started", "finished", "cancel propagated"]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from detectors import Sensitivity, SurgeDetector
+from detectors import DetectorConfig, Sensitivity, SurgeDetector
 from streams.aggregate import (
     AggConfig,
     Closed,
@@ -103,12 +103,18 @@ def build_enricher(settings: Settings, watchlist: Watchlist) -> Enricher:
 
 
 class OfflinePipeline:
-    def __init__(self, settings: Settings, watchlist: Watchlist | None = None, enricher: Enricher | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        watchlist: Watchlist | None = None,
+        enricher: Enricher | None = None,
+        detector_config: DetectorConfig | None = None,
+    ):
         self.settings = settings
         self.watchlist = watchlist or load_watchlist(settings.watchlist)
         self.enricher = enricher or build_enricher(settings, self.watchlist)
         self.cfg = agg_config(settings)
-        self.detector = SurgeDetector()
+        self.detector = SurgeDetector(detector_config)
         self.infos = entity_infos(self.watchlist)
         self.meta: dict = {}
         self.recent = RecentIds()
@@ -174,14 +180,16 @@ def run_offline(
     watchlist: Watchlist | None = None,
     progress: Callable[[int], None] | None = None,
     enricher: Enricher | None = None,
+    detector_config: DetectorConfig | None = None,
 ) -> OfflineResult:
     """Run enrichment + aggregation + detection over ``mentions`` (in arrival order).
 
-    ``enricher`` replaces the one the settings select (benchmarks: e.g. oracle sentiment)."""
+    ``enricher`` replaces the one the settings select (benchmarks: e.g. oracle sentiment);
+    ``detector_config`` the detector's default configuration (experiments only)."""
     from streams.settings import load_settings
 
     settings = settings or load_settings()
-    pipe = OfflinePipeline(settings, watchlist, enricher)
+    pipe = OfflinePipeline(settings, watchlist, enricher, detector_config)
     batch: list = []
     for item in mentions:
         batch.append(item)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import fields, replace
 from pathlib import Path
 from statistics import median_high
 
 import streams
+from detectors import DetectorConfig
 from streams.errors import ConfigError
 
 REPO_ROOT = Path(streams.__file__).resolve().parents[1]
@@ -45,8 +47,13 @@ The sentiment model is RRM_SENTIMENT_MODEL (default: the shipped model). Seeds 7
 and 21-28 were looked at while tuning the detector; 31-40 were held out and evaluated
 once (docs/benchmarks/detection.md). A per-scenario summary ends the table.
 
+--detector NAME=VALUE (repeatable) runs both with a DetectorConfig field changed from its
+shipped default, for experiments; the output says so. Tune on the tuning split and
+seeds, not on the held-out ones.
+
 Examples:
   repwatch evaluate
+  repwatch evaluate --seeds 7,11-13,21-28 --detector fast_half_life_s=600 --detector slow_half_life_s=1200
   repwatch evaluate --skip-scenarios --json out/nab.json
   repwatch backtest --format nab DIR/series --out out/nab && repwatch evaluate --scores out/nab
 """
@@ -69,7 +76,42 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--skip-nab", action="store_true", help="don't evaluate on NAB")
     p.add_argument("--skip-scenarios", action="store_true", help="don't run the scenarios")
     p.add_argument("--json", default=None, metavar="FILE", help="also write the results as JSON")
+    p.add_argument("--detector", action="append", default=[], metavar="NAME=VALUE",
+                   help="change one detector setting (a DetectorConfig field, e.g. fast_half_life_s=600); "
+                        "repeatable; for experiments")
     p.set_defaults(func=run)
+
+
+def detector_config(overrides: list[str]) -> tuple[DetectorConfig, dict[str, float | int | bool]]:
+    """``["fast_half_life_s=600"]`` -> (the default DetectorConfig with that field changed, the changes).
+
+    Unknown fields and values of the wrong type are a ConfigError naming them."""
+    base = DetectorConfig()
+    known = {f.name: f for f in fields(DetectorConfig)}
+    changes: dict[str, float | int | bool] = {}
+    for item in overrides:
+        name, sep, raw = (x.strip() for x in item.partition("="))
+        if not sep or not name:
+            raise ConfigError(f"--detector {item!r}: expected NAME=VALUE, e.g. fast_half_life_s=600")
+        if name not in known:
+            raise ConfigError(f"--detector {item!r}: unknown setting {name!r}; DetectorConfig has: "
+                              f"{', '.join(sorted(known))}")
+        default = getattr(base, name)
+        try:
+            if isinstance(default, bool):
+                if raw.lower() not in ("true", "false", "1", "0", "on", "off"):
+                    raise ValueError(raw)
+                value: float | int | bool = raw.lower() in ("true", "1", "on")
+            elif isinstance(default, int):
+                value = int(raw)
+            else:
+                value = float(raw)
+        except ValueError:
+            kind = {"bool": "true or false", "int": "an integer", "float": "a number"}[type(default).__name__]
+            raise ConfigError(f"--detector {item!r}: {name} takes {kind} (default {default!r}), "
+                              f"got {raw!r}") from None
+        changes[name] = value
+    return replace(base, **changes), changes  # type: ignore[arg-type]
 
 
 def _fmt(v: float | None, spec: str = ".1f") -> str:
@@ -77,11 +119,17 @@ def _fmt(v: float | None, spec: str = ".1f") -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    out: dict[str, object] = {}
+    cfg, changes = detector_config(args.detector)
+    if changes and args.scores:
+        raise ConfigError("--detector has no effect with --scores (the scores were computed already)")
+    out: dict[str, object] = {"detector_overrides": changes}
+    if changes:
+        print("detector: the shipped configuration with "
+              + ", ".join(f"{k}={v}" for k, v in changes.items()) + " (an experiment, not the default)\n")
     if not args.skip_nab:
-        out["nab"] = _nab(Path(args.nab_dir), Path(args.scores) if args.scores else None)
+        out["nab"] = _nab(Path(args.nab_dir), Path(args.scores) if args.scores else None, cfg, bool(changes))
     if not args.skip_scenarios:
-        out["scenarios"] = _scenarios(args.seeds, args.scenarios)
+        out["scenarios"] = _scenarios(args.seeds, args.scenarios, cfg)
     if args.json:
         path = Path(args.json)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,13 +138,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _nab(nab_dir: Path, scores: Path | None) -> list[dict[str, object]]:
-    from detectors import DetectorConfig
+def _nab(nab_dir: Path, scores: Path | None, cfg: DetectorConfig, changed: bool = False) -> list[dict[str, object]]:
     from streams.evaluation.nab_eval import evaluate_nab
 
-    cfg = DetectorConfig()
     groups = evaluate_nab(nab_dir.resolve(), cfg, scores)
-    source = f"scores from {scores}" if scores else "detector run (default configuration)"
+    source = (f"scores from {scores}" if scores
+              else f"detector run ({'changed' if changed else 'default'} configuration)")
     print(f"NAB realTweets ({nab_dir}), {source}; fixed threshold {cfg.page_threshold:.2f}")
     print(f"{'group':16s} {'profile':20s} {'score':6s} {'optimised':>9s} {'thr':>6s} {'hit':>6s} {'fp':>4s} | "
           f"{'fixed':>6s} {'hit':>6s} {'fp':>4s}")
@@ -142,7 +189,7 @@ def parse_seeds(arg: str) -> list[int]:
     return list(dict.fromkeys(seeds))
 
 
-def _scenarios(seeds_arg: str, names_arg: str | None) -> list[dict[str, object]]:
+def _scenarios(seeds_arg: str, names_arg: str | None, cfg: DetectorConfig | None = None) -> list[dict[str, object]]:
     from streams.evaluation.scenarios import run_scenario
     from streams.scenarios import SCENARIOS
     from streams.settings import load_settings
@@ -160,7 +207,7 @@ def _scenarios(seeds_arg: str, names_arg: str | None) -> list[dict[str, object]]
     rows: list[dict[str, object]] = []
     for seed in seeds:
         for name in names:
-            o = run_scenario(name, seed, settings)
+            o = run_scenario(name, seed, settings, cfg)
             ok = o.passed()
             print(f"{name:16s} {seed:4d} {o.expected:>8s} {_fmt(o.warning_delay_min, '.0f'):>7s} "
                   f"{_fmt(o.critical_delay_min, '.0f'):>8s} {len(o.false_pages):5d} "

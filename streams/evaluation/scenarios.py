@@ -115,11 +115,15 @@ def outcome_from_closed(
     return out
 
 
-def run_scenario(name: str, seed: int = 7, settings: Settings | None = None) -> ScenarioOutcome:
-    """Generate scenario ``name`` and run it through the offline pipeline (same code as the stream)."""
+def run_scenario(
+    name: str, seed: int = 7, settings: Settings | None = None, config: DetectorConfig | None = None
+) -> ScenarioOutcome:
+    """Generate scenario ``name`` and run it through the offline pipeline (same code as the stream);
+    ``config`` replaces the detector's default configuration (experiments)."""
     from streams.pipeline import run_offline
     from streams.scenarios import generate
 
+    cfg = config or DetectorConfig()
     sc = generate(name, seed=seed)
-    result = run_offline(sc.mentions, settings)
-    return outcome_from_closed(sc.truth, result.closed, warmup_s=DetectorConfig().warmup_s)
+    result = run_offline(sc.mentions, settings, detector_config=cfg)
+    return outcome_from_closed(sc.truth, result.closed, warmup_s=cfg.warmup_s)

@@ -131,3 +131,38 @@ def test_seed_lists_and_ranges_parse_and_bad_ones_name_the_option() -> None:
     for bad in ("x", "13-11", "", "1-", "-"):
         with pytest.raises(ConfigError, match="--seeds"):
             parse_seeds(bad)
+
+
+def test_detector_overrides_parse_and_bad_ones_name_the_field() -> None:
+    from detectors import DetectorConfig
+    from streams.commands.evaluate import detector_config
+    from streams.errors import ConfigError
+
+    cfg, changes = detector_config(["fast_half_life_s=600", "min_negative=3", "persistence=true"])
+    assert (cfg.fast_half_life_s, cfg.min_negative, cfg.persistence) == (600.0, 3, True)
+    assert changes == {"fast_half_life_s": 600.0, "min_negative": 3, "persistence": True}
+    assert cfg.slow_half_life_s == DetectorConfig().slow_half_life_s  # the rest stays as shipped
+    assert detector_config([]) == (DetectorConfig(), {})
+    for bad, named in (("nope=1", "unknown setting 'nope'"), ("min_negative=2.5", "min_negative takes an integer"),
+                       ("persistence=maybe", "persistence takes true or false"), ("fast_half_life_s", "NAME=VALUE"),
+                       ("u_scale=fast", "u_scale takes a number")):
+        with pytest.raises(ConfigError, match=named):
+            detector_config([bad])
+
+
+def test_evaluate_with_a_detector_override_changes_the_run_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = nab_dir(tmp_path)
+    runs = {}
+    for name, extra in (("default", []), ("changed", ["--detector", "warning_score=99.9"])):
+        out = tmp_path / f"{name}.json"
+        assert main(["evaluate", "--nab-dir", str(d), "--skip-scenarios", "--json", str(out), *extra]) == 0
+        runs[name] = json.loads(out.read_text())
+    assert runs["changed"]["detector_overrides"] == {"warning_score": 99.9}
+    assert "warning_score=99.9 (an experiment, not the default)" in capsys.readouterr().out
+    # nothing pages at a warning score of 99.9: the override reached the detector
+    assert runs["default"]["nab"][0]["windows_alerted"] == 1 and runs["changed"]["nab"][0]["windows_alerted"] == 0
+    assert main(["evaluate", "--nab-dir", str(d), "--skip-scenarios", "--scores", str(tmp_path),
+                 "--detector", "warning_score=70"]) == 2
+    assert "--detector has no effect with --scores" in capsys.readouterr().err

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from detectors import DetectorConfig
+from streams.commands.evaluate import parse_seeds
 from streams.enrich import Enricher
 from streams.evaluation.scenarios import outcome_from_closed
 from streams.nlp import Sentiment, SentimentScorer
@@ -91,14 +92,6 @@ def read_negative(sc: Scenario, model: SentimentScorer) -> tuple[float, float] |
 
 def _fmt(x: float | None) -> str:
     return "–" if x is None else f"{x:.0f}"
-
-
-def parse_seeds(arg: str) -> list[int]:
-    out: list[int] = []
-    for part in arg.split(","):
-        a, _, b = part.partition("-")
-        out.extend(range(int(a), int(b) + 1) if b else [int(a)])
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:

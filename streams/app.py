@@ -134,9 +134,6 @@ class Pipeline:
         self.recent = RecentIds()
         self.tracker = WatermarkTracker(settings.idle_source_seconds)
         self._last_tick: str | None = None
-        #: input partitions taken from this worker by a rebalance (and not given back): a batch
-        #: that was in flight when they went must not report event-time progress for them
-        self._revoked: set[str] = set()
         self.metrics.register_entities((e.id, e.team) for e in watchlist.entities)
         self.metrics.build_info.info(
             {
@@ -290,9 +287,10 @@ class Pipeline:
             valid_ts.append(ts)
             origin[result.id] = msg
         # Enrichment is CPU-bound (with NER discovery up to ~12 ms a mention): it runs off the
-        # event loop, so consumer heartbeats, timers and /metrics keep running during a long
-        # batch (500 mentions of contextual NER take ~6 s, twice the embedded profile's session
-        # timeout). One worker thread: batches stay in order and never overlap.
+        # event loop, so /healthz, /readyz, /metrics and the timers keep answering during a long
+        # batch (500 mentions of contextual NER take ~6 s; the liveness timeout is 5 s). One
+        # worker thread: batches stay in order and never overlap. (Consumer heartbeats are not
+        # at stake: Faust runs the Kafka consumer in its own thread.)
         if valid:
             loop = asyncio.get_running_loop()
             enriched, failed = await loop.run_in_executor(self._enrich_pool, self.enricher.enrich, valid, valid_ts)
@@ -316,18 +314,12 @@ class Pipeline:
         if futures:
             await asyncio.gather(*futures)
         m.dlq_published.inc(len(dlq))
-        # Only now, with the partials acknowledged, may the watermark move past them. Not for
-        # partitions a rebalance took away while this batch was enriched or sent: their new owner
-        # re-reads them from the last commit, and a watermark (or later an "idle" flag) from here
-        # would let the aggregator close buckets before it has caught up (late drops).
-        revoked = self._revoked
+        # Only now, with the partials acknowledged, may the watermark move past them (the
+        # tracker ignores partitions a rebalance took away meanwhile: WatermarkTracker.forget).
         for src, ts in sources:
-            if src not in revoked:
-                self.tracker.observe(src, ts)
+            self.tracker.observe(src, ts)
         for ev in events:
-            src = f"{ev.message.topic}/{ev.message.partition}"
-            if src not in revoked:
-                self.tracker.delivered(src, ev.message.offset)
+            self.tracker.delivered(f"{ev.message.topic}/{ev.message.partition}", ev.message.offset)
         m.mentions_matched.inc(len(enriched))
         m.mentions_processed.inc(len(valid) - len(failed))
         done = time.time()
@@ -404,14 +396,9 @@ class Pipeline:
                     self.meta[meta_key] = meta
         else:
             meta = self.meta.get(meta_key) or {}
-            # A missing idle list or source map counts as empty: a tick that only reports
-            # *pending* partitions (a worker that has read nothing yet) changes nothing worth a
-            # changelog write (pending is re-announced by every tick and re-derived by a
-            # restarted worker). Writing it made a restart recover a non-empty changelog with
-            # no input committed, and that path lost 1-2 input records in Faust (docs/faults.md).
-            before = (meta.get("wm"), list(meta.get("idle") or []), bool(meta.get("src")))
+            before = _durable_meta(meta)
             horizon = merge_watermark(meta, msg, self.cfg.allowed_lateness)
-            if (meta.get("wm"), list(meta.get("idle") or []), bool(meta.get("src"))) != before:
+            if _durable_meta(meta) != before:
                 self.meta[meta_key] = meta
             if horizon is not None:
                 # Close on every tick, not only when the watermark moved: after a crash
@@ -548,7 +535,6 @@ class Pipeline:
     async def _on_revoked(self, app: Any, revoked: Any, **kwargs: Any) -> None:
         sources = [f"{tp.topic}/{tp.partition}" for tp in revoked if tp.topic == self.settings.input_topic]
         self.tracker.forget(sources)
-        self._revoked.update(sources)
         self._last_tick = None
         for tp in revoked:
             if tp.topic != self.settings.entity_topic:
@@ -558,10 +544,17 @@ class Pipeline:
                 self.metrics.forget_entity(eid)
 
     async def _on_assigned(self, app: Any, assigned: Any, **kwargs: Any) -> None:
-        sources = [f"{tp.topic}/{tp.partition}" for tp in assigned if tp.topic == self.settings.input_topic]
-        self._revoked.difference_update(sources)
-        self.tracker.assign(sources)
+        self.tracker.assign(f"{tp.topic}/{tp.partition}" for tp in assigned if tp.topic == self.settings.input_topic)
         self._last_tick = None
+
+
+def _durable_meta(meta: dict) -> tuple:
+    """What of a partition-meta entry is worth a changelog write. A missing idle list or source
+    map counts as empty: a tick that only reports *pending* partitions (a worker that has read
+    nothing yet) changes nothing durable (pending is re-announced by every tick and re-derived
+    by a restarted worker). Writing it made a restart recover a non-empty changelog with no
+    input committed, and that path lost 1-2 input records in Faust (docs/faults.md, finding 8)."""
+    return meta.get("wm"), list(meta.get("idle") or []), bool(meta.get("src"))
 
 
 def create_app(settings: Settings, watchlist: Watchlist, metrics: Metrics | None = None) -> Pipeline:

@@ -210,6 +210,10 @@ class WatermarkTracker:
         self._offset: dict[str, int] = {}
         #: assigned sources that have delivered nothing yet -> when they were assigned
         self._pending: dict[str, float] = {}
+        #: sources taken away by a rebalance (and not given back): a batch that was in flight
+        #: when they went reports no progress for them -- their new owner re-reads them from the
+        #: last commit, and a watermark (or later "idle") from here would close buckets early
+        self._gone: set[str] = set()
 
     def assign(self, sources: Iterable[str]) -> None:
         """Sources (input partitions) this worker now owns. Until one delivers a record it is
@@ -221,10 +225,13 @@ class WatermarkTracker:
         ``stale_after`` seconds."""
         now = self._clock()
         for s in sources:
+            self._gone.discard(s)
             if s not in self._wm:
                 self._pending.setdefault(s, now)
 
     def observe(self, source: str, event_ts: float) -> None:
+        if source in self._gone:
+            return
         if event_ts > self._wm.get(source, float("-inf")):
             self._wm[source] = event_ts
         self._last_seen[source] = self._clock()
@@ -232,12 +239,16 @@ class WatermarkTracker:
 
     def delivered(self, source: str, offset: int) -> None:
         """Record that the record at ``offset`` of ``source`` was processed (valid or not)."""
+        if source in self._gone:
+            return
         if offset > self._offset.get(source, -1):
             self._offset[source] = offset
         self._last_seen[source] = self._clock()
 
     def forget(self, sources: Iterable[str]) -> None:
+        """Sources this worker no longer owns (revoked): drop them, and ignore them until assigned again."""
         for s in sources:
+            self._gone.add(s)
             self._wm.pop(s, None)
             self._last_seen.pop(s, None)
             self._offset.pop(s, None)

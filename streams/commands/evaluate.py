@@ -87,7 +87,7 @@ def detector_config(overrides: list[str]) -> tuple[DetectorConfig, dict[str, flo
 
     Unknown fields and values of the wrong type are a ConfigError naming them."""
     base = DetectorConfig()
-    known = {f.name: f for f in fields(DetectorConfig)}
+    known = {f.name for f in fields(DetectorConfig)}
     changes: dict[str, float | int | bool] = {}
     for item in overrides:
         name, sep, raw = (x.strip() for x in item.partition("="))

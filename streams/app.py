@@ -134,6 +134,8 @@ class Pipeline:
         self.recent = RecentIds()
         self.tracker = WatermarkTracker(settings.idle_source_seconds)
         self._last_tick: str | None = None
+        #: partition-meta entries with nothing durable yet (see ``_meta``)
+        self._unsaved_meta: dict[str, dict] = {}
         self.metrics.register_entities((e.id, e.team) for e in watchlist.entities)
         self.metrics.build_info.info(
             {
@@ -389,29 +391,43 @@ class Pipeline:
                 m.mentions_late.inc(stats.late)
             self.entities[eid] = state
             if is_new or stats.revived:
-                meta = self.meta.get(meta_key) or {}
+                meta = self._meta(meta_key)
                 ents = meta.setdefault("ents", [])
                 if eid not in ents:
                     ents.append(eid)
-                    self.meta[meta_key] = meta
+                    self._save_meta(meta_key, meta)
         else:
-            meta = self.meta.get(meta_key) or {}
+            meta = self._meta(meta_key)
             before = _durable_meta(meta)
             horizon = merge_watermark(meta, msg, self.cfg.allowed_lateness)
             if _durable_meta(meta) != before:
-                self.meta[meta_key] = meta
+                self._save_meta(meta_key, meta)
             if horizon is not None:
                 # Close on every tick, not only when the watermark moved: after a crash
                 # between the meta and the entity-state changelog writes, the re-delivered
                 # tick must still close what is due (close_ready is a no-op otherwise).
                 if await self._close(meta, horizon):
-                    self.meta[meta_key] = meta  # retired entities left the partition's list
+                    self._save_meta(meta_key, meta)  # retired entities left the partition's list
                 m.watermark.labels(stage="aggregate").set(meta["wm"])
         ts_ms = event.message.timestamp
         now = time.time()
         if ts_ms:
             m.processing_latency.labels(stage="aggregate").observe(max(0.0, now - ts_ms))
         m.last_processed.labels(stage="aggregate").set(now)
+
+    def _meta(self, key: str) -> dict:
+        """The partition's meta entry, to update in place. The table (memory store) hands out
+        the stored dict, so what is not saved -- the *pending* sources, deliberately kept off
+        the changelog (``_durable_meta``) -- still lasts until the next tick. An entry not in
+        the table yet is kept here for the same reason: a fresh ``{}`` each time forgot the
+        pending sources a worker announced at start-up, and the first partition to deliver
+        then carried the watermark past the others (3,800-3,965 late drops in the burst case)."""
+        meta = self.meta.get(key)
+        return meta if meta is not None else self._unsaved_meta.setdefault(key, {})
+
+    def _save_meta(self, key: str, meta: dict) -> None:
+        self.meta[key] = meta
+        self._unsaved_meta.pop(key, None)
 
     async def _close(self, meta: dict, horizon: float) -> bool:
         """Close due buckets of the partition's entities; True if discovered entities were retired."""
@@ -539,6 +555,7 @@ class Pipeline:
         for tp in revoked:
             if tp.topic != self.settings.entity_topic:
                 continue
+            self._unsaved_meta.pop(f"p{tp.partition}", None)
             meta = self.meta.get(f"p{tp.partition}") or {}
             for eid in meta.get("ents", []):
                 self.metrics.forget_entity(eid)
@@ -553,8 +570,11 @@ def _durable_meta(meta: dict) -> tuple:
     map counts as empty: a tick that only reports *pending* partitions (a worker that has read
     nothing yet) changes nothing durable (pending is re-announced by every tick and re-derived
     by a restarted worker). Writing it made a restart recover a non-empty changelog with no
-    input committed, and that path lost 1-2 input records in Faust (docs/faults.md, finding 8)."""
-    return meta.get("wm"), list(meta.get("idle") or []), bool(meta.get("src"))
+    input committed, and that path lost 1-2 input records in Faust (docs/faults.md, finding 8).
+    Likewise an idle list while no source has reported (partitions released as empty before
+    any record): it does not move the watermark, and a restarted worker releases them again."""
+    src = bool(meta.get("src"))
+    return meta.get("wm"), list(meta.get("idle") or []) if src else [], src
 
 
 def create_app(settings: Settings, watchlist: Watchlist, metrics: Metrics | None = None) -> Pipeline:

@@ -94,6 +94,53 @@ def test_aggregate_agent_closes_on_ticks_and_dedups(monkeypatch: pytest.MonkeyPa
     assert reg.get_sample_value("repwatch_entity_mentions", {"entity": "amazon-kindle", "team": "comms-retail"}) == 4
 
 
+@pytest.mark.parametrize("partials_first", [False, True], ids=["fresh-partition", "known-partition"])
+def test_pending_sources_announced_before_any_record_hold_the_watermark(
+    monkeypatch: pytest.MonkeyPatch, partials_first: bool
+) -> None:
+    """A worker announces its input partitions as pending before it has read anything; that is
+    not saved (not durable) but must last until they report. It was forgotten when the
+    partition had no meta entry yet, and the first input partition to deliver closed the
+    others' buckets (the burst case: 3,800-3,965 late drops)."""
+    p, _ = pipeline(monkeypatch)
+
+    def partial(i: int, j: int) -> dict:
+        return {"k": "p", "e": "amazon-kindle", "b": T0 + 300 * i, "ev": [],
+                "r": [[id_hash(f"m{i}-{j}"), f"a{j}", "@a", -1, 3, j]]}
+
+    async def run() -> None:
+        async with p.app.agents["aggregate"].test_context() as agent:
+            if partials_first:
+                await agent.put(partial(0, 0), key=b"amazon-kindle", partition=0)
+            await agent.put({"k": "w", "src": {}, "idle": [], "pending": ["m/0", "m/1"]}, partition=0)
+            await agent.put({"k": "w", "src": {}, "idle": [], "pending": ["m/0", "m/1"]}, partition=0)
+            # m/0 delivers first, hours ahead; m/1 (still pending) has not said anything yet
+            await agent.put({"k": "w", "src": {"m/0": T0 + 300 * 40}, "idle": []}, partition=0)
+            await agent.put(partial(1, 1), key=b"amazon-kindle", partition=0)  # m/1's first mention
+            await agent.put({"k": "w", "src": {"m/0": T0 + 300 * 40, "m/1": T0 + 300 * 30}, "idle": []},
+                            partition=0)
+
+    asyncio.run(run())
+    reg = p.metrics.registry
+    assert reg.get_sample_value("repwatch_mentions_late_dropped_total") == 0
+    assert p.entities["amazon-kindle"]["closed"] == T0 + 300 * 28  # min(m/0, m/1) - lateness 600 s
+
+
+def test_partitions_released_before_any_record_write_nothing_to_the_changelog(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A restart with partition state but no committed input lost records in Faust (finding 8):
+    ticks from a worker that has read nothing (pending, then released as empty) stay in memory."""
+    p, _ = pipeline(monkeypatch)
+
+    async def run() -> None:
+        async with p.app.agents["aggregate"].test_context() as agent:
+            await agent.put({"k": "w", "src": {}, "idle": [], "pending": ["m/0", "m/1"]}, partition=0)
+            await agent.put({"k": "w", "src": {}, "idle": ["m/0", "m/1"]}, partition=0)
+
+    asyncio.run(run())
+    assert p.meta.get("p0") is None, "nothing durable yet"
+    assert p._unsaved_meta["p0"] == {"src": {}, "idle": ["m/0", "m/1"], "pending": []}  # kept in memory
+
+
 def test_enrichment_runs_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     """A slow batch (contextual NER: ~6 s for 500 mentions) must not stall the event loop, which
     also serves /healthz (liveness), /readyz and /metrics. Without the executor the loop

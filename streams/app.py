@@ -555,8 +555,9 @@ class Pipeline:
         for tp in revoked:
             if tp.topic != self.settings.entity_topic:
                 continue
-            self._unsaved_meta.pop(f"p{tp.partition}", None)
-            meta = self.meta.get(f"p{tp.partition}") or {}
+            key = f"p{tp.partition}"
+            self._unsaved_meta.pop(key, None)
+            meta = self.meta.get(key) or {}
             for eid in meta.get("ents", []):
                 self.metrics.forget_entity(eid)
 

@@ -290,9 +290,10 @@ class WatermarkTracker:
         """(still pending, released now) among the assigned sources that delivered nothing.
         Released: silent for ``idle_after`` and either caught up (high watermark known and <= the
         offset the consumer starts from -- 0 without a commit -- or past the last record it
-        delivered, when all it delivered was invalid) or silent for ``stale_after``. A source released as empty is pending again as soon as its
-        high watermark moves (records were produced to it) and stays so until it delivers.
-        Without a ``highwater`` callable (offline) nothing waits."""
+        delivered, when all it delivered was invalid) or silent for ``stale_after``. A source
+        released as empty is pending again as soon as its high watermark moves (records were
+        produced to it) and stays so until it delivers. Without a ``highwater`` callable
+        (offline) nothing waits."""
         if highwater is None:  # nothing was ever reported pending, so nothing to release
             self._pending.clear()
             self._released.clear()

@@ -168,8 +168,10 @@ def test_a_source_released_as_empty_is_held_again_when_records_arrive() -> None:
     tr.assign(["mentions/0", "mentions/1", "mentions/2"])
     hw = {"mentions/0": 0, "mentions/1": 0, "mentions/2": 0}
     assert tick() is None and meta["pending"] == ["mentions/0", "mentions/1", "mentions/2"]
-    now[0] = 3  # all empty: released, and the aggregator is told (a partition that never gets a
-    assert tick() is None and meta["pending"] == [] and len(meta["idle"]) == 3  # record holds nothing)
+    # all empty: released, and the aggregator is told (a partition that never gets a record
+    # must hold nothing back)
+    now[0] = 3
+    assert tick() is None and meta["pending"] == [] and len(meta["idle"]) == 3
     # records arrive on 0 and 1 (2 stays empty); 0 is delivered first, far ahead in event time
     hw.update({"mentions/0": 500, "mentions/1": 480})
     now[0] = 4

@@ -19,6 +19,7 @@ COMMANDS = [
     ["-m", "bench.entities_throughput", "--contextual"],
     ["-m", "bench.eval_entities", "--contextual"],
     ["-m", "bench.scenario_oracle", "--seeds", "7,11-13,21-28,31-40"],
+    ["-m", "bench.doubling_time", "--seeds", "7,11-13,21-28,31-40"],
     ["-m", "bench.worker_responsiveness"],
 ]
 

@@ -91,7 +91,11 @@ class DetectorConfig:
     # --- score ------------------------------------------------------------------------
     u_scale: float = 5.5  # base = 100 * (1 - exp(-u / u_scale)): u=5 -> 60, u=9 -> 80
     bonus_min_u: float = 3.0  # boosts only while the surprise is at least this
-    accel_boost: float = 0.15  # surprise x (1 + boost) at doubling time <= accel_doubling_s
+    # surprise x (1 + boost) at a damped doubling time <= accel_doubling_s (the mean-lag growth of
+    # fast vs slow EWMA: reads a steady exponential 1.6-3x slower than it is, so in practice the boost
+    # stays under ~0.10; the exact doubling time, which is what is reported, was measured as the
+    # boost's input on 2026-11-23 and not kept: docs/detection.md)
+    accel_boost: float = 0.15
     accel_doubling_s: float = 900.0
     share_boost: float = 0.15  # at a recent-share z >= 6
     reach_boost: float = 0.15  # at negative reach >= 10x usual
@@ -184,6 +188,23 @@ def _alpha(width_s: float, half_life_s: float) -> float:
 def _lag_s(alpha: float, width_s: float) -> float:
     """Mean age (seconds) of an EWMA with per-bucket weight ``alpha``."""
     return (1.0 - alpha) / alpha * width_s
+
+
+def _doubling_s(fast: float, slow: float, a_fast: float, a_slow: float, width: float) -> float:
+    """Doubling time (s) of a series growing exponentially, from its fast and slow EWMAs.
+
+    For ``x_t = c * q**t`` the EWMA with weight ``a`` settles at ``a * x_t / (1 - (1 - a) / q)``,
+    so ``fast / slow`` determines ``q`` exactly (the mean-lag approximation is only right for
+    slow growth). inf when not growing; 0 when it rises faster than the two EWMAs can resolve.
+    """
+    if fast <= 0.0 or slow <= 0.0 or fast <= slow:
+        return math.inf
+    r = fast / slow
+    num = a_fast - r * a_slow
+    if num <= 0.0:
+        return 0.0
+    rho = num / (a_fast * (1.0 - a_slow) - r * a_slow * (1.0 - a_fast))  # 1 / growth per bucket
+    return -width * _LN2 / math.log(rho) if 0.0 < rho < 1.0 else math.inf
 
 
 def severity_for(score: float, cfg: DetectorConfig) -> Severity:
@@ -335,9 +356,12 @@ class SurgeDetector:
         lam_z = max(lam, 0.5)
         z = (n_eff - lam_z) / math.sqrt(lam_z + phi * lam_z * lam_z)
 
+        # reported (signal, reason): the doubling time, exact for a steadily growing series
+        doubling_s = _doubling_s(fast, slow, a_fast, a_slow, width)
+        # the acceleration boost's input: a damped growth (the mean-lag approximation), see the config
         dlag = _lag_s(a_slow, width) - _lag_s(a_fast, width)
         growth = math.log((fast + 1.0) / (slow + 1.0)) / dlag if dlag > 0 else 0.0  # per second
-        doubling_s = _LN2 / growth if growth > 0 else math.inf
+        damped_doubling_s = _LN2 / growth if growth > 0 else math.inf
 
         reach_ratio = 0.0
         if state.reach_per_neg > 0 and neg > 0:
@@ -346,10 +370,15 @@ class SurgeDetector:
         # 5. score -------------------------------------------------------------------------
         boost = 0.0
         if u >= cfg.bonus_min_u:
-            b = cfg.accel_boost * _clamp01(cfg.accel_doubling_s / doubling_s) if doubling_s < math.inf else 0.0
+            b = cfg.accel_boost * _clamp01(cfg.accel_doubling_s / damped_doubling_s) if growth > 0 else 0.0
             if b >= 0.02:
                 boost += b
-                reasons.append(f"accelerating: negative mentions doubling every {doubling_s / 60:.0f} min")
+            if b >= 0.02 and doubling_s < math.inf:
+                reasons.append(
+                    f"accelerating: negative mentions doubling every {doubling_s / 60:.0f} min"
+                    if doubling_s >= width
+                    else f"accelerating: negative mentions more than doubling every {width / 60:.0f} min"
+                )
             b = cfg.share_boost * _clamp01((share_z - 2.0) / 4.0)
             if b >= 0.02:
                 boost += b

@@ -146,9 +146,15 @@ def _wave(entity: str, kind: str, **shape: float) -> Callable[[_Gen, datetime, d
     return surge
 
 
-_kindle = _wave("amazon-kindle", "kindle", start_per_hour=60, peak_per_hour=1500, doubling_min=15, decay_hours=5)
-_united = _wave("united-airlines", "united", start_per_hour=40, peak_per_hour=1200, doubling_min=20, decay_hours=6)
-_sonos = _wave("sonos", "sonos", start_per_hour=60, peak_per_hour=1500, doubling_min=15, decay_hours=5)
+#: the crowd waves' shapes, by scenario (the ground truth of ``bench.doubling_time``)
+WAVE_SHAPES: dict[str, dict[str, float]] = {
+    "kindle-1984": {"start_per_hour": 60, "peak_per_hour": 1500, "doubling_min": 15, "decay_hours": 5},
+    "united-guitars": {"start_per_hour": 40, "peak_per_hour": 1200, "doubling_min": 20, "decay_hours": 6},
+    "sonos-praise": {"start_per_hour": 60, "peak_per_hour": 1500, "doubling_min": 15, "decay_hours": 5},
+}
+_kindle = _wave("amazon-kindle", "kindle", **WAVE_SHAPES["kindle-1984"])
+_united = _wave("united-airlines", "united", **WAVE_SHAPES["united-guitars"])
+_sonos = _wave("sonos", "sonos", **WAVE_SHAPES["sonos-praise"])
 
 
 def _bots(g: _Gen, onset: datetime, end: datetime) -> None:

@@ -25,7 +25,7 @@ from detectors import (
     SurgeDetector,
     Transition,
 )
-from detectors.engine import severity_for
+from detectors.engine import _alpha, _doubling_s, severity_for
 
 T0 = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 W = timedelta(minutes=5)
@@ -307,6 +307,57 @@ def test_a_positive_wave_raises_volume_but_not_risk() -> None:
     assert not transitions(out)
     assert max(a.signals["volume_ratio"] for a in out[onset:]) > 10
     assert any(r.startswith("positive wave discounted") for a in out for r in a.reasons)
+
+
+# --- acceleration: the doubling time ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width_s", [60.0, 300.0])
+@pytest.mark.parametrize("doubling_min", [5.0, 10.0, 20.0, 40.0, 120.0])
+def test_doubling_time_from_the_two_ewmas_is_exact_on_an_exponential(width_s: float, doubling_min: float) -> None:
+    a_fast, a_slow = _alpha(width_s, 900.0), _alpha(width_s, 1800.0)
+    fast = slow = 1.0
+    growth = 2.0 ** (width_s / (60.0 * doubling_min))
+    for t in range(1, 400):
+        x = growth**t
+        fast += a_fast * (x - fast)
+        slow += a_slow * (x - slow)
+    assert _doubling_s(fast, slow, a_fast, a_slow, width_s) / 60.0 == pytest.approx(doubling_min, rel=1e-3)
+
+
+def test_doubling_time_is_infinite_when_flat_or_falling_and_zero_beyond_what_the_ewmas_resolve() -> None:
+    a_fast, a_slow = _alpha(300.0, 900.0), _alpha(300.0, 1800.0)
+    assert _doubling_s(5.0, 5.0, a_fast, a_slow, 300.0) == math.inf
+    assert _doubling_s(4.0, 5.0, a_fast, a_slow, 300.0) == math.inf
+    assert _doubling_s(0.0, 0.0, a_fast, a_slow, 300.0) == math.inf
+    # fast / slow can reach a_fast / a_slow only for growth faster than one bucket can show
+    assert _doubling_s(a_fast / a_slow * 5.0, 5.0, a_fast, a_slow, 300.0) == 0.0
+
+
+@pytest.mark.parametrize("minutes", [1, 5])
+@pytest.mark.parametrize("doubling_min", [10, 20, 40])
+def test_the_reported_doubling_time_is_the_waves(minutes: int, doubling_min: int) -> None:
+    """A negative wave doubling every ``doubling_min`` minutes is reported as doing so (within 10 % once
+    it dwarfs the baseline), and never as growing faster than it does. The mean-lag approximation
+    reported before 2026-11-23 said 32, 42 and 62 min here (it still feeds the acceleration boost)."""
+    width = timedelta(minutes=minutes)
+    per_day = 1440 // minutes
+    quiet = [mk(i, 1, 2, 1, width=width) for i in range(per_day)]
+    growing = []
+    for j in range(10 * per_day):
+        extra = 0.5 * 2 ** (j * minutes / doubling_min)
+        if extra > 2000:
+            break
+        growing.append(mk(per_day + j, 1 + round(extra), 2, 1, width=width))
+    _, out = run(quiet + growing)
+    reported = [(b.negative, a.signals["doubling_minutes"])
+                for b, a in zip(growing, out[per_day:], strict=True) if a.signals["surprise"] >= 3]
+    assert reported
+    assert all(d >= 0.95 * doubling_min for _, d in reported)
+    late = [d for n, d in reported if n >= 100]
+    assert late and all(abs(d - doubling_min) <= 0.1 * doubling_min for d in late)
+    reasons = [r for a in out[per_day:] for r in a.reasons if r.startswith("accelerating")]
+    assert f"accelerating: negative mentions doubling every {doubling_min} min" in reasons
 
 
 # --- count awareness, sensitivity ---------------------------------------------------------------------------

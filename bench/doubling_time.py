@@ -27,27 +27,25 @@ import sys
 from datetime import datetime
 
 from detectors import DetectorConfig
-from detectors.engine import _alpha
+from detectors.engine import _alpha, _damped_doubling_s
 from streams.commands.evaluate import parse_seeds
 from streams.pipeline import run_offline
-from streams.scenarios import WAVE_SHAPES, generate
+from streams.scenarios import WAVE_SHAPES, generate, ramp_hours
 from streams.settings import load_settings
 
 
 def damped_minutes(reported_min: float, fast: float, width_s: float, cfg: DetectorConfig) -> float | None:
-    """The mean-lag doubling time, from the exact one (which fixes slow = fast / ratio)."""
+    """The mean-lag doubling time from the same two EWMAs: the exact one fixes slow = fast / ratio."""
     a_f, a_s = _alpha(width_s, cfg.fast_half_life_s), _alpha(width_s, cfg.slow_half_life_s)
     if reported_min < 0:  # not growing
         return None
     if reported_min == 0:
         ratio = a_f / a_s
-    else:
+    else:  # the steady-state fast / slow ratio that _doubling_s inverts
         rho = 2.0 ** (-width_s / (60.0 * reported_min))
         ratio = a_f * (1 - (1 - a_s) * rho) / (a_s * (1 - (1 - a_f) * rho))
-    slow = fast / ratio
-    dlag = (1 - a_s) / a_s * width_s - (1 - a_f) / a_f * width_s
-    growth = math.log((fast + 1.0) / (slow + 1.0)) / dlag
-    return math.log(2.0) / growth / 60.0 if growth > 0 else None
+    damped = _damped_doubling_s(fast, fast / ratio, a_f, a_s, width_s)
+    return damped / 60.0 if damped < math.inf else None
 
 
 def _describe(v: list[float]) -> str:
@@ -69,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| --- | --- | --- | --- |")
     for name, shape in WAVE_SHAPES.items():
         truth = shape["doubling_min"]
-        ramp_min = math.log2(shape["peak_per_hour"] / shape["start_per_hour"]) * truth
+        ramp_min = 60.0 * ramp_hours(**shape)
         reported: list[float] = []
         damped: list[float] = []
         for seed in seeds:

@@ -121,20 +121,25 @@ class _Gen:
         ``doubling_min`` minutes up to the peak, then exponential decay."""
         r = self.rng
         base = start_per_hour
-        ramp_hours = math.log2(peak_per_hour / start_per_hour) * doubling_min / 60
+        ramp = ramp_hours(start_per_hour, peak_per_hour, doubling_min)
         t = onset
         while t < end:
             dt_h = (t - onset).total_seconds() / 3600
-            if dt_h <= ramp_hours:
+            if dt_h <= ramp:
                 rate = base * 2 ** (dt_h * 60 / doubling_min)
             else:
-                rate = peak_per_hour * math.exp(-(dt_h - ramp_hours) / decay_hours)
+                rate = peak_per_hour * math.exp(-(dt_h - ramp) / decay_hours)
             rate = max(rate, 1.0)
             t += timedelta(seconds=r.expovariate(rate / 3600.0))
             if t >= end:
                 break
             text, label_ents = T.wave_text(r, entity, kind)
             self.emit(t, text, label_ents, sentiment=1 if kind == "sonos" else -1)
+
+
+def ramp_hours(start_per_hour: float, peak_per_hour: float, doubling_min: float, **_: float) -> float:
+    """How long a crowd wave doubles before it peaks (hours)."""
+    return math.log2(peak_per_hour / start_per_hour) * doubling_min / 60
 
 
 def _wave(entity: str, kind: str, **shape: float) -> Callable[[_Gen, datetime, datetime], None]:

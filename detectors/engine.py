@@ -303,6 +303,11 @@ class SurgeDetector:
             # bot_rate per bucket (learnt over earlier buckets) count as a fraction of a voice.
             # Monotone: more posts in this bucket never lower n_eff.
             n_eff = min(float(neg), k * ua, cfg.posts_per_voice * math.sqrt(ua * ut))
+            # across buckets: an author already heard from this hour is not a new voice (a thin
+            # flood: many accounts, each posting about once a bucket)
+            if bucket.negative_voices is not None:
+                n_eff = min(n_eff, max(0.0, bucket.negative_voices))
+                signals["negative_voices"] = round(bucket.negative_voices, 3)
             n_eff *= min(1.0, cfg.bot_rate / state.posts_per_author)
             signals["negative_authors_share"] = round(ua / neg, 4)
             if n_eff < neg:
@@ -406,10 +411,13 @@ class SurgeDetector:
                 f"(recent {fast:.1f}/bucket, {u:.1f}x the usual deviation)",
             )
         if n_eff < 0.8 * neg and neg >= 5:
+            voices = bucket.negative_voices
             reasons.append(
                 f"bot flood discounted: {neg} negative posts from {bucket.unique_negative_authors} authors "
                 f"({state.posts_per_author:.1f} per author recently, {bucket.unique_negative_texts} distinct "
-                f"texts) count as {n_eff:.0f}"
+                f"texts"
+                + (f", {voices:.1f} new voices this hour" if voices is not None else "")
+                + f") count as {n_eff:.0f}"
             )
         if "positive_discount" in signals and signals["positive_discount"] > 0.5 and fast > lam + 2:
             reasons.append(

@@ -64,6 +64,12 @@ class Bucket:
     top_author_count: int = 0
     #: distinct normalised texts among negative mentions (copy-paste floods have few)
     unique_negative_texts: int = 0
+    #: negative authors of this bucket, each weighted by how new a voice it is for this entity:
+    #: ``max(0, 1 - m)`` where ``m`` is the author's earlier negative mentions of the entity,
+    #: decayed with a one-hour half-life (1 = not heard from lately; an account posting every
+    #: bucket all hour ~0). Spreads a thin flood's sameness across buckets. None = unknown
+    #: (count series, producers without author memory): no cross-bucket discount.
+    negative_voices: float | None = None
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:

@@ -8,7 +8,9 @@ Entity state::
 
     {"v": 1, "id": entity_id, "closed": end of last closed bucket (Unix s) | None,
      "open": {"<bucket start>": bucket}, "det": detector state dict,
-     "sev": last published severity, "last": summary of the last closed bucket}
+     "sev": last published severity, "last": summary of the last closed bucket,
+     "va": author memory {"t": bucket start, "a": {author_id: decayed negative mentions}}
+           (``_negative_voices``; absent until the first negative mention)}
 
 Open bucket::
 
@@ -24,6 +26,7 @@ Partition meta (one per entity-topic partition)::
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -51,6 +54,11 @@ class AggConfig:
     #: discovered entities in warm-up open an "emerging" incident at this many negative voices
     #: in a bucket (at least half of it); 0 = never (Sensitivity.emerging_min_negative)
     emerging_min_negative: int = 20
+    #: author memory for ``Bucket.negative_voices``: an author's earlier negative mentions of the
+    #: entity decay with this half-life (s); at most ``voice_memory`` authors are kept per entity
+    #: (the heaviest: a bounded Misra-Gries summary, so a crowd's one-off authors fall out first)
+    voice_half_life: int = 3600
+    voice_memory: int = 128
 
 
 @dataclass(slots=True)
@@ -218,7 +226,7 @@ def close_ready(
             if nxt is None and (horizon - start) // w > MAX_GAP_BUCKETS:
                 start = int((horizon - w) // w * w)
         raw = state["open"].pop(key, None) or _new_bucket()
-        bucket = _to_bucket(state["id"], start, w, raw)
+        bucket = _to_bucket(state["id"], start, w, raw, _negative_voices(state, start, raw, cfg))
         det_state, assessment = detector.step(det_state, bucket, info.sensitivity)
         event = _maybe_event(state, bucket, assessment, raw, cfg, info)
         state["last"] = _summary(bucket, assessment)
@@ -252,7 +260,33 @@ def retire_if_idle(state: dict, cfg: AggConfig) -> bool:
     return True
 
 
-def _to_bucket(entity_id: str, start: int, width: int, raw: dict) -> Bucket:
+def _negative_voices(state: dict, start: int, raw: dict, cfg: AggConfig) -> float:
+    """This bucket's negative authors, each weighted ``max(0, 1 - m)`` by its remembered earlier
+    negative mentions ``m`` of the entity (decayed, half-life ``cfg.voice_half_life``); then
+    remembers them. The memory is ``state["va"] = {"t": bucket start it was decayed to, "a":
+    {author: m}}``, at most ``cfg.voice_memory`` authors: past that, every count drops by the
+    (memory+1)-th largest (Misra-Gries), so the memory under-counts, never over-counts, and an
+    author who posts often enough stays remembered while a crowd's one-off authors fall out.
+    Every step is independent of the order of authors, so replay gives the same memory."""
+    negs = {a: v[1] for a, v in raw["au"].items() if v[1] > 0}
+    if not negs:
+        return 0.0
+    va = state.get("va") or {"t": start, "a": {}}
+    f = 0.5 ** ((start - va["t"]) / cfg.voice_half_life) if start > va["t"] else 1.0
+    mem = {a: m * f for a, m in va["a"].items() if m * f >= 0.05}
+    weights = []
+    for a, n in negs.items():
+        m = mem.get(a, 0.0)
+        weights.append(max(0.0, 1.0 - m))
+        mem[a] = m + n
+    if len(mem) > cfg.voice_memory:
+        cut = sorted(mem.values(), reverse=True)[cfg.voice_memory]
+        mem = {a: m - cut for a, m in mem.items() if m - cut >= 0.05}
+    state["va"] = {"t": max(start, va["t"]), "a": {a: round(m, 4) for a, m in mem.items()}}
+    return math.fsum(weights)  # exactly rounded: the same whatever order the authors arrived in
+
+
+def _to_bucket(entity_id: str, start: int, width: int, raw: dict, negative_voices: float | None = None) -> Bucket:
     au = raw["au"]
     return Bucket(
         entity_id=entity_id,
@@ -268,6 +302,7 @@ def _to_bucket(entity_id: str, start: int, width: int, raw: dict) -> Bucket:
         unique_negative_authors=sum(1 for a in au.values() if a[1] > 0),
         top_author_count=max((a[0] for a in au.values()), default=0),
         unique_negative_texts=len(raw["nt"]),
+        negative_voices=negative_voices,
     )
 
 

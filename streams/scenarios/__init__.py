@@ -5,7 +5,7 @@ input schema, ordered by event time), the ground truth (which entity, surge onse
 event time, expected outcome) and, for every mention, the watchlist entities it
 truly refers to (for measuring the matcher).
 
-Scenarios: kindle-1984, united-guitars, sonos-praise, bot-flood, quiet-day.
+Scenarios: kindle-1984, united-guitars, sonos-praise, bot-flood, bot-drip, quiet-day.
 Each has days of baseline chatter with daily seasonality for the default
 watchlist's entities (so warm-up is behind us when a surge starts), realistic
 varied texts (handles, hashtags, URLs, typos, emojis) and distractors that must not
@@ -176,6 +176,21 @@ def _bots(g: _Gen, onset: datetime, end: datetime) -> None:
         g.emit(t, text + suffix, ["tesla"], author=r.choice(bots), platform="twitter", sentiment=-1)
 
 
+def _drip(g: _Gen, onset: datetime, end: datetime) -> None:
+    """A thin flood: eight accounts, each posting a different negative text about Tesla about
+    every 6 minutes for 5 hours. About one post per account and bucket, all texts distinct, so
+    no single bucket shows a bot; only the same authors coming back does."""
+    r = g.rng
+    bots = [{"id": f"drip{i}", "handle": f"@ev_truth_{i}", "followers": r.randint(20, 900), "verified": False}
+            for i in range(8)]
+    stop = min(onset + timedelta(hours=5), end)
+    for bot in bots:
+        t = onset + timedelta(seconds=r.uniform(0, 360))
+        while t < stop:
+            g.emit(t, T.baseline_text(r, "tesla", "neg"), ["tesla"], author=bot, platform="twitter", sentiment=-1)
+            t += timedelta(seconds=r.uniform(0.5, 1.5) * 360)
+
+
 SCENARIOS: dict[str, _Spec] = {
     "kindle-1984": _Spec(
         "Amazon remotely deletes Orwell's 1984 from Kindles (July 2009): a negative viral wave.",
@@ -193,6 +208,11 @@ SCENARIOS: dict[str, _Spec] = {
         "Six accounts post one negative text about Tesla hundreds of times. Must not page as a crowd.",
         datetime(2022, 5, 2, 0, 0, tzinfo=UTC), 3.0, "tesla",
         datetime(2022, 5, 4, 13, 0, tzinfo=UTC), "none", _bots),
+    "bot-drip": _Spec(
+        "Eight accounts each post a different negative text about Tesla every ~6 min for 5 hours "
+        "(a thin flood: ~1 post per account and bucket). Must not page as a crowd.",
+        datetime(2022, 5, 2, 0, 0, tzinfo=UTC), 3.0, "tesla",
+        datetime(2022, 5, 4, 13, 0, tzinfo=UTC), "none", _drip),
     "quiet-day": _Spec(
         "Baseline traffic with daily seasonality for every entity. Nothing should page.",
         datetime(2023, 1, 9, 0, 0, tzinfo=UTC), 3.0, None, None, "none", None),

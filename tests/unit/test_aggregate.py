@@ -296,3 +296,68 @@ def test_the_last_bucket_summary_follows_the_incident_not_the_bucket() -> None:
     assert done["incident"] is None and done["isev"] == "ok"
     quiet = _summary(b, a(Severity.OK, None, None, None))
     assert quiet["incident"] is None and quiet["isev"] == "ok"
+
+
+# --- author memory: Bucket.negative_voices --------------------------------------------------------
+
+
+def close_voices(buckets: dict[int, list[tuple[str, int]]], cfg: AggConfig = CFG, *, reverse: bool = False
+                 ) -> tuple[dict, list[float]]:
+    """Close buckets ``{bucket index: [(author, negative posts)]}`` in order; return the entity
+    state and every closed bucket's ``negative_voices``. ``reverse`` feeds each bucket's rows
+    in the opposite order."""
+    st = new_entity_state("amazon-kindle")
+    voices: list[float] = []
+    for i in sorted(buckets):
+        rows = [row(f"m{i}-{a}-{k}", a, text=f"t{i}-{a}-{k}") for a, n in buckets[i] for k in range(n)]
+        apply_partial(st, partial(T0 + 300 * i, rows[::-1] if reverse else rows), cfg)
+        for c in close_ready(st, T0 + 300 * (i + 1), cfg, SurgeDetector(), INFO):
+            assert c.bucket.negative_voices is not None
+            voices.append(c.bucket.negative_voices)
+    return st, voices
+
+
+def test_authors_heard_from_every_bucket_are_not_new_voices() -> None:
+    accounts = [f"bot{k}" for k in range(6)]
+    _, voices = close_voices({i: [(a, 1) for a in accounts] for i in range(12)})
+    assert voices[0] == 6.0  # six accounts nobody heard from yet: six voices
+    assert voices[1] < 0.5  # 5 minutes later the same six are ~0.06 of a voice each
+    assert max(voices[2:]) == 0.0
+
+
+def test_a_crowd_of_different_authors_counts_in_full() -> None:
+    _, voices = close_voices({i: [(f"u{i}-{k}", 1) for k in range(6)] for i in range(12)})
+    assert voices == [6.0] * 12
+
+
+def test_an_author_back_after_two_hours_is_three_quarters_of_a_voice() -> None:
+    _, voices = close_voices({0: [("a", 1)], 24: [("a", 1), ("b", 1)]})
+    assert voices[0] == 1.0 and voices[24] == 1.75  # one-hour half-life: 1 - 2**-2 for a, 1 for b
+    assert all(v == 0.0 for v in voices[1:24])  # empty buckets have no negative authors
+
+
+def test_several_posts_in_one_bucket_are_one_voice_and_are_remembered() -> None:
+    st, voices = close_voices({0: [("a", 3)], 1: [("a", 1)]})
+    assert voices[0] == 1.0 and voices[1] == 0.0  # remembered as 3 posts: no longer a new voice
+    assert st["va"]["a"]["a"] > 3.0
+
+
+def test_the_memory_is_bounded_keeps_frequent_posters_and_ignores_arrival_order() -> None:
+    cfg = AggConfig(bucket_seconds=300, allowed_lateness=600, voice_memory=4)
+    # the accounts post 2 each per bucket, half the stream: above 1 / (memory + 1) of it, which is
+    # what a Misra-Gries summary of 4 counters is guaranteed to keep
+    buckets = {i: [(f"bot{k}", 2) for k in range(3)] + [(f"u{i}-{k}", 1) for k in range(6)] for i in range(8)}
+    st, voices = close_voices(buckets, cfg)
+    st_r, voices_r = close_voices(buckets, cfg, reverse=True)
+    remembered = st["va"]["a"]
+    assert len(remembered) <= 4
+    assert {"bot0", "bot1", "bot2"} <= set(remembered)  # the accounts that keep posting stay
+    assert 6.0 <= voices[-1] < 6.5  # ... so they stop counting, while the crowd's one-off authors count in full
+    assert voices == voices_r and remembered == st_r["va"]["a"]
+    assert json.loads(json.dumps(st)) == st  # the memory lives in the changelog-backed table
+
+
+def test_the_memory_forgets_in_quiet_periods() -> None:
+    st, voices = close_voices({0: [(f"a{k}", 2) for k in range(50)], 72: [("b", 1)]})  # 6 hours later
+    assert voices[72] == 1.0
+    assert set(st["va"]["a"]) == {"b"}  # decayed below 0.05 posts: dropped

@@ -293,6 +293,27 @@ def test_a_bot_flood_is_discounted_and_says_so() -> None:
     assert flood_bucket.signals["bot_discount"] > 0.8
 
 
+def test_a_thin_flood_of_returning_authors_is_discounted_and_says_so() -> None:
+    # eight accounts, one post each per bucket, every text different: no bucket shows a bot. The
+    # aggregator's author memory (Bucket.negative_voices) says they were heard from already.
+    counts = baseline_counts(3.0, seed=5)
+    onset = int(2.5 * DAY)
+
+    def drip(with_memory: bool) -> list[Assessment]:
+        buckets = series(counts[:onset])
+        for j, (n, p, u) in enumerate(counts[onset:]):
+            bots = 8 if j < 60 else 0
+            voices = float(n) + (bots if j == 0 else 0.0)  # the accounts are new voices once
+            buckets.append(replace(mk(onset + j, n + bots, p, u), negative_voices=voices if with_memory else None))
+        return run(buckets)[1]
+
+    assert transitions(drip(with_memory=False))[:1] == [Transition.OPENED]  # without the memory: a crowd
+    out = drip(with_memory=True)
+    assert not transitions(out)
+    assert "new voices this hour" in " ".join(out[onset + 5].reasons)
+    assert out[onset + 5].signals["bot_discount"] > 0.7
+
+
 def test_a_positive_wave_raises_volume_but_not_risk() -> None:
     counts = baseline_counts(3.0, seed=6, share=0.3)
     onset = int(2.5 * DAY)

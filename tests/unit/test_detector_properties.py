@@ -19,7 +19,8 @@ histories = st.lists(counts, min_size=1, max_size=80)
 PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def bucket(i: int, neg: int, pos: int, neu: int, *, authors: int | None = None) -> Bucket:
+def bucket(i: int, neg: int, pos: int, neu: int, *, authors: int | None = None, voices: float | None = None
+           ) -> Bucket:
     vol = neg + pos + neu
     ua = neg if authors is None else min(authors, neg)
     return Bucket(
@@ -36,6 +37,7 @@ def bucket(i: int, neg: int, pos: int, neu: int, *, authors: int | None = None) 
         unique_negative_authors=ua,
         top_author_count=1 if vol else 0,
         unique_negative_texts=ua,
+        negative_voices=None if voices is None else min(voices, ua),
     )
 
 
@@ -72,6 +74,22 @@ def test_more_posts_from_the_same_few_authors_never_lowers_risk(
     _, base = DET.step(state, bucket(i, neg, now[1], now[2], authors=authors))
     _, more = DET.step(state, bucket(i, neg + extra, now[1], now[2], authors=authors))
     assert more.score >= base.score
+
+
+@PROPS
+@given(history=histories, now=counts, voices=st.floats(0, 40), extra=st.integers(1, 300), new=st.integers(0, 300),
+       warm=st.booleans())
+def test_more_negative_posts_never_lower_risk_whether_or_not_their_authors_were_heard_before(
+        history: list[tuple[int, int, int]], now: tuple[int, int, int], voices: float, extra: int, new: int,
+        warm: bool) -> None:
+    # ``extra`` more negative posts, ``new`` of them (at most) by authors not heard from this hour
+    state = history_state(history, warm=warm)
+    i = len(history)
+    _, base = DET.step(state, bucket(i, now[0], now[1], now[2], voices=voices))
+    more_voices = min(voices, now[0]) + min(new, extra)
+    _, more = DET.step(state, bucket(i, now[0] + extra, now[1], now[2], voices=more_voices))
+    assert more.score >= base.score
+    assert more.severity.rank >= base.severity.rank
 
 
 @PROPS

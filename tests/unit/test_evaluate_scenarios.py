@@ -24,7 +24,7 @@ def test_united_goes_critical_without_false_pages() -> None:
     assert not o.false_pages
 
 
-@pytest.mark.parametrize("name", ["bot-flood", "quiet-day"])
+@pytest.mark.parametrize("name", ["bot-flood", "bot-drip", "quiet-day"])
 def test_nothing_pages(name: str) -> None:
     o = run_scenario(name, 7, load_settings(sentiment_model="default"))
     assert not o.pages, [p.reasons for p in o.pages]

@@ -4,8 +4,10 @@
 documented in ``docs/detection.md``. In short, per bucket:
 
 1. **Voices, not posts.** ``n_eff = min(negative, unique_negative_authors,
-   4 * sqrt(authors * distinct_texts))``, times ``min(1, 2 / r)`` where ``r`` is the recent
-   (EWMA) negative posts per author: accounts that keep posting at bot rates count less.
+   4 * sqrt(authors * distinct_texts), negative_voices)``, times ``min(1, 2 / r)`` where ``r``
+   is the recent (EWMA) negative posts per author: accounts that keep posting at bot rates
+   count less. ``negative_voices`` (from the aggregator's author memory, when the bucket
+   carries it) weighs each negative author by how new a voice it is this hour: thin floods.
 2. **Baseline.** Expected negatives ``lam``: a time-of-day profile (hourly slots, an EWMA
    over days) learnt from winsorised counts; the recent level until a slot has been seen.
    The usual negative share ``p0`` (volume-weighted EWMA) is not learnt while an incident

@@ -374,7 +374,6 @@ class SurgeDetector:
 
         # reported (signal, reason): the doubling time, exact for a steadily growing series
         doubling_s = _doubling_s(fast, slow, a_fast, a_slow, width)
-        damped_doubling_s = _damped_doubling_s(fast, slow, a_fast, a_slow, width)  # the boost's input
 
         reach_ratio = 0.0
         if state.reach_per_neg > 0 and neg > 0:
@@ -383,6 +382,7 @@ class SurgeDetector:
         # 5. score -------------------------------------------------------------------------
         boost = 0.0
         if u >= cfg.bonus_min_u:
+            damped_doubling_s = _damped_doubling_s(fast, slow, a_fast, a_slow, width)  # the boost's input
             b = cfg.accel_boost * _clamp01(cfg.accel_doubling_s / damped_doubling_s)
             if b >= 0.02:
                 boost += b

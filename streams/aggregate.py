@@ -286,7 +286,7 @@ def _negative_voices(state: dict, start: int, raw: dict, cfg: AggConfig) -> floa
     return math.fsum(weights)  # exactly rounded: the same whatever order the authors arrived in
 
 
-def _to_bucket(entity_id: str, start: int, width: int, raw: dict, negative_voices: float | None = None) -> Bucket:
+def _to_bucket(entity_id: str, start: int, width: int, raw: dict, negative_voices: float) -> Bucket:
     au = raw["au"]
     return Bucket(
         entity_id=entity_id,

@@ -162,11 +162,16 @@ _united = _wave("united-airlines", "united", **WAVE_SHAPES["united-guitars"])
 _sonos = _wave("sonos", "sonos", **WAVE_SHAPES["sonos-praise"])
 
 
+def _accounts(r: random.Random, n: int, id_prefix: str, handle_prefix: str, followers: tuple[int, int]) -> list[dict]:
+    """``n`` small unverified accounts of a flood (numbered ids and handles)."""
+    return [{"id": f"{id_prefix}{i}", "handle": f"{handle_prefix}{i}", "followers": r.randint(*followers),
+             "verified": False} for i in range(n)]
+
+
 def _bots(g: _Gen, onset: datetime, end: datetime) -> None:
     """A handful of accounts repeating one negative text about Tesla, fast."""
     r = g.rng
-    bots = [{"id": f"bot{i}", "handle": f"@tsla_truth{i}", "followers": r.randint(3, 60), "verified": False}
-            for i in range(6)]
+    bots = _accounts(r, 6, "bot", "@tsla_truth", (3, 60))
     text = T.BOT_TEXT
     t = onset
     stop = onset + timedelta(hours=5)
@@ -181,8 +186,7 @@ def _drip(g: _Gen, onset: datetime, end: datetime) -> None:
     every 6 minutes for 5 hours. About one post per account and bucket, all texts distinct, so
     no single bucket shows a bot; only the same authors coming back does."""
     r = g.rng
-    bots = [{"id": f"drip{i}", "handle": f"@ev_truth_{i}", "followers": r.randint(20, 900), "verified": False}
-            for i in range(8)]
+    bots = _accounts(r, 8, "drip", "@ev_truth_", (20, 900))
     stop = min(onset + timedelta(hours=5), end)
     for bot in bots:
         t = onset + timedelta(seconds=r.uniform(0, 360))
